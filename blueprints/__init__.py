@@ -1,0 +1,12 @@
+"""HTTP layer: each module holds one feature's routes as ``bp``."""
+from blueprints import (api, auth, campaigns, gateway, integrations, networks, players, revenue,
+                        servers, web, webhooks)
+
+MODULES = (web, auth, networks, servers, campaigns, players, api, webhooks, integrations, revenue,
+           gateway)
+
+
+def register_blueprints(app) -> None:
+    for module in MODULES:
+        app.register_blueprint(module.bp)
+    web.install(app)

@@ -1,0 +1,46 @@
+"""Who may see what: every object is reached through a Network the user belongs to.
+
+An object of another Network gives 404, exactly like one that does not exist.
+"""
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from extensions import db
+from models import OWNER, Membership, Network, Server
+
+
+def membership_for(network_id: int) -> Membership:
+    membership = db.session.scalar(select(Membership).filter_by(
+        network_id=network_id, user_id=current_user.id))
+    if membership is None:
+        abort(404)
+    return membership
+
+
+def network_or_404(network_id: int) -> Network:
+    return membership_for(network_id).network
+
+
+def owned_network_or_404(network_id: int) -> Network:
+    """For actions only the owner may take (members, deleting servers)."""
+    membership = membership_for(network_id)
+    if membership.role != OWNER:
+        abort(403)
+    return membership.network
+
+
+def server_or_404(server_id: int) -> Server:
+    server = db.session.get(Server, server_id)
+    if server is None:
+        abort(404)
+    membership_for(server.network_id)
+    return server
+
+
+def object_in_network_or_404(model, object_id: int, network_id: int):
+    """A Network-owned row (Campaign, Creator, ...) by id, checked against the Network."""
+    obj = db.session.get(model, object_id)
+    if obj is None or obj.network_id != network_id:
+        abort(404)
+    return obj

@@ -1,0 +1,78 @@
+"""App-wide HTTP behaviour: the home page, error pages, security headers, template helpers."""
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from extensions import db, login_manager
+from models import User
+from providers.base import exponent
+
+bp = Blueprint("web", __name__)
+
+CDN_HTMX = "https://unpkg.com"
+
+
+@bp.get("/")
+def index():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("networks.index"))
+
+
+@bp.get("/healthz")
+def healthz():
+    return {"status": "ok"}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _error(code: int, message: str):
+    if _wants_json():
+        return jsonify(error=message), code
+    return render_template("error.html", code=code, message=message), code
+
+
+def format_money(amount_minor: int | None, currency: str) -> str:
+    """12345, "USD" -> "123.45 USD" (exact, from integers)."""
+    if amount_minor is None:
+        return ""
+    places = exponent(currency)
+    sign = "-" if amount_minor < 0 else ""
+    whole, frac = divmod(abs(amount_minor), 10 ** places)
+    text = f"{whole:,}" + (f".{frac:0{places}d}" if places else "")
+    return f"{sign}{text} {currency}"
+
+
+def install(app) -> None:
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    app.register_error_handler(HTTPException, _http_error)
+
+    app.jinja_env.filters["money"] = format_money
+    app.after_request(_security_headers)
+
+
+def _http_error(exc: HTTPException):
+    """Every HTTP error as JSON under /api/, as a page elsewhere; 500s never show internals."""
+    if exc.code == 500 or not exc.description:
+        return _error(exc.code, exc.name)
+    return _error(exc.code, exc.description)
+
+
+def _security_headers(response):
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        f"default-src 'self'; script-src 'self' {CDN_HTMX}; style-src 'self'; "
+        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+        "form-action 'self'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

@@ -1,0 +1,10 @@
+"""The ``flask`` CLI: one module per group, each exposing ``cli`` (a click group or command)."""
+from commands import accounts, demo, integrations, serve
+
+MODULES = (accounts, integrations, demo, serve)
+
+
+def register_commands(app) -> None:
+    for module in MODULES:
+        for command in module.COMMANDS:
+            app.cli.add_command(command)

@@ -1,0 +1,39 @@
+"""``flask serve``: apply migrations, then run the production server (gunicorn)."""
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from gunicorn.app.base import BaseApplication
+
+from extensions import db
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--workers", default=2, show_default=True)
+@with_appcontext
+def serve(host: str, port: int, workers: int) -> None:
+    """Apply database migrations and serve Tally with gunicorn."""
+    upgrade()
+    db.engine.dispose()  # no connection may cross the fork into gunicorn's workers
+    click.echo(f"Tally is running on http://{host}:{port}/  (Ctrl-C to stop)")
+    _Gunicorn(current_app._get_current_object(), host, port, workers).run()
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, app, host, port, workers):
+        self.application = app
+        self.options = {"bind": f"{host}:{port}", "workers": workers, "accesslog": "-",
+                        "timeout": 30}
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.application
+
+
+COMMANDS = (serve,)

@@ -1,0 +1,58 @@
+"""Configuration: defaults, then environment variables, then the instance folder.
+
+Nothing secret has a default. SECRET_KEY comes from the environment or is
+generated once into ``instance/secret_key`` on first run.
+"""
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance_path: str) -> str:
+    from_env = os.environ.get("TALLY_SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "tally.db")
+    # Accept the common postgres:// spelling and pick the psycopg 3 driver.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def load(instance_path: str) -> dict:
+    """The settings for a normal run, read from the environment."""
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Public base URL used when showing webhook URLs (e.g. https://tally.example.net).
+        "PUBLIC_URL": os.environ.get("TALLY_PUBLIC_URL", "").rstrip("/"),
+        "WEBHOOK_MAX_BYTES": int(os.environ.get("TALLY_WEBHOOK_MAX_BYTES", 64 * 1024)),
+        "DELIVERY_BODY_RETENTION_DAYS": int(os.environ.get("TALLY_DELIVERY_RETENTION_DAYS", 30)),
+        "RATELIMIT_STORAGE_URI": os.environ.get("TALLY_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_ENABLED": os.environ.get("TALLY_RATELIMIT", "on") != "off",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Behind an HTTPS proxy set TALLY_HTTPS=1 so cookies are Secure.
+        "SESSION_COOKIE_SECURE": os.environ.get("TALLY_HTTPS") == "1",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("TALLY_HTTPS") == "1",
+        # Number of proxies in front of Tally that set X-Forwarded-* (0 = none).
+        "PROXY_COUNT": int(os.environ.get("TALLY_PROXY_COUNT", 0)),
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

@@ -1,0 +1,1 @@
+"""Services: everything that writes money or players goes through here."""

@@ -1,0 +1,37 @@
+"""Helpers shared by the models: UTC time and case-insensitive keys."""
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC, always hands back aware UTC datetimes (SQLite and PostgreSQL alike)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def fold(text: str) -> str:
+    """The key used for case-insensitive lookups and uniqueness (usernames, codes, hostnames)."""
+    return text.strip().casefold()
+
+
+def render_migration_type(type_, obj, autogen_context):
+    """Alembic hook: write UTCDateTime as a plain DateTime so migrations never import models."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False

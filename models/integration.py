@@ -1,0 +1,42 @@
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+from models.base import UTCDateTime, utcnow
+
+
+class Integration(db.Model):
+    """A store connected to a Server. The secret is Fernet-encrypted (see ledger.secrets)."""
+
+    __tablename__ = "integrations"
+    __table_args__ = (UniqueConstraint("server_id", "store"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"))
+    store: Mapped[str] = mapped_column(String(32))
+    secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    # Store-specific options (currency for EnderPay, verification rule, gateway URLs, ...).
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    secret_rotated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    last_delivery_at = mapped_column(UTCDateTime)
+
+    server = relationship("Server", back_populates="integrations")
+
+
+class Delivery(db.Model):
+    """One webhook attempt, whatever its outcome: the owner's window into what a store sent."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    server_id: Mapped[int | None] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"),
+                                                  index=True)
+    store: Mapped[str] = mapped_column(String(32))
+    received_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    status_code: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16))  # accepted, duplicate, rejected
+    reason: Mapped[str | None] = mapped_column(Text)
+    transaction_id: Mapped[str | None] = mapped_column(String(128))
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)

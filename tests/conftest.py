@@ -1,0 +1,174 @@
+"""Shared fixtures, in the shape of Flask's tutorial: app, client, runner, plus a logged-in owner.
+
+Every test that takes ``app`` runs on SQLite, and again on PostgreSQL when
+TEST_DATABASE_URL is set (``.ci/run`` sets it).
+"""
+import os
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import create_engine, text
+
+os.environ.setdefault("TALLY_SECRET_KEY", "test-secret-key-not-for-production")
+
+from app import create_app  # noqa: E402
+from config import _database_url  # noqa: E402
+from extensions import db  # noqa: E402
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+
+OWNER_EMAIL = "owner@example.com"
+OWNER_PASSWORD = "correct horse battery"
+
+
+def pg_url() -> str:
+    os.environ["DATABASE_URL"], saved = PG_URL, os.environ.get("DATABASE_URL")
+    try:
+        return _database_url("")
+    finally:
+        if saved is None:
+            del os.environ["DATABASE_URL"]
+        else:
+            os.environ["DATABASE_URL"] = saved
+
+
+@pytest.fixture(scope="session")
+def pg_schema():
+    """Create the schema once per run on PostgreSQL; tests truncate instead of recreating."""
+    import models  # noqa: F401
+
+    engine = create_engine(pg_url())
+    db.metadata.drop_all(engine)
+    db.metadata.create_all(engine)
+    engine.dispose()
+    return pg_url()
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def make_app(backend: str, tmp_path, request, **overrides):
+    if backend == "postgres":
+        url = request.getfixturevalue("pg_schema")
+        _truncate_all(url)
+    else:
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "PUBLIC_URL": "http://tally.test",
+    }
+    settings.update(overrides)
+    os.environ["TALLY_INSTANCE_PATH"] = str(tmp_path / "instance")
+    application = create_app(settings)
+    if backend == "sqlite":
+        with application.app_context():
+            db.create_all()
+    return application
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def app(backend, tmp_path, request):
+    application = make_app(backend, tmp_path, request)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def owner(app):
+    """The owner account (not logged in). Returns its id."""
+    from ledger import accounts
+
+    with app.app_context():
+        user = accounts.create_user(OWNER_EMAIL, OWNER_PASSWORD)
+        db.session.commit()
+        return user.id
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email=OWNER_EMAIL, password=OWNER_PASSWORD):
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def logged_in(client, auth, owner):
+    """A client logged in as the owner."""
+    response = auth.login()
+    assert response.status_code == 302, response.data
+    return client
+
+
+@pytest.fixture
+def network(app, owner):
+    """A Network owned by ``owner``. Returns its id."""
+    from ledger import accounts
+    from models import User
+
+    with app.app_context():
+        net = accounts.create_network(db.session.get(User, owner), "Test Network")
+        db.session.commit()
+        return net.id
+
+
+@pytest.fixture
+def server(app, network):
+    """A Server in ``network``: id, project_id and the plugin api_key (shown once)."""
+    from ledger.servers import create_server
+    from models import Network
+
+    with app.app_context():
+        srv, key = create_server(db.session.get(Network, network), "Lobby")
+        db.session.commit()
+        return SimpleNamespace(id=srv.id, project_id=srv.project_id, api_key=key,
+                               network_id=network)
+
+
+@pytest.fixture
+def other_network(app):
+    """A second Network with its own owner, a Server, to check isolation."""
+    from ledger import accounts
+    from ledger.servers import create_server
+
+    with app.app_context():
+        user = accounts.create_user("stranger@example.com", "another long password")
+        net = accounts.create_network(user, "Other Network")
+        srv, key = create_server(net, "Foreign")
+        db.session.commit()
+        return SimpleNamespace(id=net.id, user_id=user.id, server_id=srv.id,
+                               project_id=srv.project_id, api_key=key)
