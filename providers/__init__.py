@@ -1,9 +1,7 @@
-"""The store registry: one module per store, looked up by the URL segment."""
-STORES: dict = {}
+"""The store registry: one pure module per store, looked up by its URL segment (NAME)."""
+from providers import custom
 
-
-def register(module) -> None:
-    STORES[module.NAME] = module
+STORES = {module.NAME: module for module in (custom,)}
 
 
 def get(name: str):

@@ -1,0 +1,73 @@
+"""Custom webhook: any checkout that can send signed JSON.
+
+Signature: X-Signature = hex HMAC-SHA256(key=secret, msg=lowercase hex SHA-256 of the raw body).
+Fields: transaction_id, username, amount (required); currency, items, email, timestamp.
+"""
+import hashlib
+from decimal import Decimal
+
+from providers.base import (Item, PayloadError, PurchaseEvent, check_amount, currency_code,
+                            decimal_number, header, hmac_sha256_hex, load_json_object,
+                            optional_string, parse_timestamp, require_equal, required_string,
+                            to_minor)
+
+NAME = "custom"
+TITLE = "Custom webhook"
+MAX_ITEMS = 100
+
+
+def sign(body: bytes, secret: str) -> str:
+    """The X-Signature value for ``body``: what a custom store computes."""
+    return hmac_sha256_hex(secret, hashlib.sha256(body).hexdigest().encode("ascii"))
+
+
+def verify(body: bytes, headers, secret: str, query) -> None:
+    require_equal(sign(body, secret), header(headers, "X-Signature"))
+
+
+def parse(body: bytes, received_at, settings) -> list[PurchaseEvent]:
+    data = load_json_object(body)
+    currency = currency_code(data["currency"]) if data.get("currency") is not None else "USD"
+    amount = check_amount(decimal_number(data.get("amount"), "amount"), "amount") \
+        if "amount" in data else _missing("amount")
+    amount_minor = to_minor(amount, currency, "amount")
+    return [PurchaseEvent(
+        transaction_id=required_string(data, "transaction_id"),
+        username=required_string(data, "username", max_length=64),
+        amount_minor=amount_minor,
+        currency=currency,
+        items=_items(data.get("items"), currency, amount_minor),
+        purchased_at=parse_timestamp(data.get("timestamp"), "timestamp", received_at),
+        email=optional_string(data, "email"),
+    )]
+
+
+def _missing(field: str):
+    raise PayloadError(f"{field} is required")
+
+
+def _items(raw, currency: str, amount_minor: int) -> tuple[Item, ...]:
+    if raw is None:
+        return (Item("Purchase", 1, amount_minor),)
+    if not isinstance(raw, list):
+        raise PayloadError("items must be an array")
+    if len(raw) > MAX_ITEMS:
+        raise PayloadError(f"items has more than {MAX_ITEMS} entries")
+    return tuple(_item(entry, index, currency) for index, entry in enumerate(raw))
+
+
+def _item(entry, index: int, currency: str) -> Item:
+    where = f"items[{index}]"
+    if not isinstance(entry, dict):
+        raise PayloadError(f"{where} must be an object")
+    name = required_string(entry, "name", max_length=200) if "name" in entry else \
+        _missing(f"{where}.name")
+    if "price" not in entry:
+        _missing(f"{where}.price")
+    price = check_amount(decimal_number(entry["price"], f"{where}.price"), f"{where}.price")
+    quantity = entry.get("quantity", 1)
+    if isinstance(quantity, bool) or not isinstance(quantity, (int, Decimal)) \
+            or quantity != int(quantity) or not 1 <= quantity <= 10_000:
+        raise PayloadError(f"{where}.quantity must be a whole number from 1 to 10000")
+    total = to_minor(price, currency, f"{where}.price") * int(quantity)
+    return Item(name, int(quantity), total)

@@ -1,0 +1,48 @@
+"""The shared webhook pipeline, exercised through the Custom store."""
+import json
+
+from extensions import db
+from ledger import integrations
+from models import Delivery, Purchase, Server
+from providers.custom import sign
+
+
+def connect(app, server_id, store="custom"):
+    with app.app_context():
+        _, secret = integrations.connect(db.session.get(Server, server_id), store)
+        db.session.commit()
+        return secret
+
+
+def post(client, project_id, payload, secret, store="custom"):
+    body = json.dumps(payload).encode()
+    return client.post(f"/api/webhooks/{store}?projectId={project_id}", data=body,
+                       headers={"X-Signature": sign(body, secret),
+                                "Content-Type": "application/json"})
+
+
+PAYLOAD = {"transaction_id": "order-1", "username": "Steve", "amount": 9.99}
+
+
+def test_accept_then_duplicate(app, client, server):
+    secret = connect(app, server.id)
+    first = post(client, server.project_id, PAYLOAD, secret)
+    assert first.status_code == 200 and first.json == {"status": "accepted"}
+    second = post(client, server.project_id, PAYLOAD, secret)
+    assert second.status_code == 200 and second.json == {"status": "duplicate"}
+    with app.app_context():
+        purchase = db.session.scalars(db.select(Purchase)).one()
+        assert (purchase.amount_minor, purchase.currency) == (999, "USD")
+        outcomes = [d.outcome for d in db.session.scalars(db.select(Delivery).order_by(Delivery.id))]
+        assert outcomes == ["accepted", "duplicate"]
+
+
+def test_rejections_are_logged_and_write_nothing(app, client, server):
+    secret = connect(app, server.id)
+    assert post(client, server.project_id, PAYLOAD, "wrong").status_code == 401
+    assert post(client, server.project_id, {"username": "x", "amount": 1}, secret).status_code == 400
+    assert post(client, "nope", PAYLOAD, secret).status_code == 404
+    assert client.post("/api/webhooks/custom", data=b"{}").status_code == 400
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Purchase.id))) == 0
+        assert db.session.scalar(db.select(db.func.count(Delivery.id))) == 4
