@@ -27,6 +27,7 @@ def apply_reversal(purchase: Purchase, kind: str, amount_minor: int | None = Non
         raise CorrectionError(f"unknown reversal kind {kind!r}")
     if external_id and (existing := _existing(purchase.id, kind, external_id)):
         return existing, False
+    db.session.refresh(purchase, with_for_update=True)  # row lock on PostgreSQL: no lost update
     remaining = purchase.amount_minor - purchase.reversed_minor
     amount = remaining if amount_minor is None else amount_minor
     if amount <= 0 or amount > remaining:
@@ -39,9 +40,7 @@ def apply_reversal(purchase: Purchase, kind: str, amount_minor: int | None = Non
             db.session.flush()
     except IntegrityError:  # the same store event raced us and won
         return _existing(purchase.id, kind, external_id), False
-    purchase.reversed_minor = Purchase.reversed_minor + amount  # atomic in SQL
-    db.session.flush()
-    db.session.refresh(purchase, ["reversed_minor"])
+    purchase.reversed_minor += amount
     return adjustment, True
 
 
