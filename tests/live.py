@@ -1,0 +1,107 @@
+"""A real Tally (gunicorn) on 127.0.0.1 for end-to-end tests, against SQLite or PostgreSQL."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fresh_postgres_database(base_url: str, name: str) -> str:
+    """(Re)create database ``name`` on the server of ``base_url``; returns its URL."""
+    url = make_url(base_url.replace("postgresql://", "postgresql+psycopg://", 1)
+                   if base_url.startswith("postgresql://") else base_url)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+class LiveTally:
+    """Migrates a database, then runs ``gunicorn 'app:create_app()'`` against it."""
+
+    def __init__(self, instance: Path, database_url: str | None = None, workers: int = 2):
+        self.instance, self.workers, self.port = instance, workers, free_port()
+        self.env = {**os.environ, "TALLY_INSTANCE_PATH": str(instance),
+                    "TALLY_SECRET_KEY": "live-test-secret-key", "TALLY_RATELIMIT": "off",
+                    "TALLY_PUBLIC_URL": f"http://127.0.0.1:{self.port}"}
+        if database_url:
+            self.env["DATABASE_URL"] = database_url
+        else:
+            self.env.pop("DATABASE_URL", None)
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def flask(self, *args: str) -> str:
+        """Run a ``flask`` CLI command against this instance; returns stdout."""
+        result = subprocess.run([str(VENV_BIN / "flask"), "--app", "app", *args], cwd=ROOT,
+                                env=self.env, capture_output=True, text=True, timeout=120)
+        if result.returncode:
+            raise RuntimeError(f"flask {' '.join(args)} failed: {result.stderr[-2000:]}")
+        return result.stdout
+
+    def start(self) -> "LiveTally":
+        self.process = subprocess.Popen(
+            [str(VENV_BIN / "gunicorn"), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
+             "--timeout", "60", "app:create_app()"],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=1).read()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("gunicorn did not start")
+
+    def kill(self) -> None:
+        """kill -9 the whole gunicorn process group, as a crash would."""
+        if self.process:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            self.process = None
+
+
+def post(url: str, body: bytes, headers: dict, timeout: float = 10) -> tuple[int, dict]:
+    """POST and return (status, JSON body); status 0 when the connection failed."""
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+    except (OSError, ValueError):
+        return 0, {}

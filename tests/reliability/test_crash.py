@@ -1,0 +1,125 @@
+"""Crash test: kill -9 the production server mid-stream; nothing acknowledged is lost or doubled.
+
+Runs gunicorn against SQLite and (with TEST_DATABASE_URL) PostgreSQL, sends a stream of
+distinct signed Custom deliveries from several threads, kills the server part-way,
+restarts it, finishes the stream, then resends everything.
+"""
+import json
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from app import create_app
+from extensions import db
+from ledger import accounts, integrations
+from ledger.servers import create_server
+from models import Delivery, Purchase, PurchaseItem
+from providers.custom import sign
+from tests.live import LiveTally, fresh_postgres_database, post
+
+pytestmark = pytest.mark.slow
+
+DELIVERIES = 600
+KILL_AFTER = 200
+THREADS = 8
+
+
+def provision(live: LiveTally):
+    """Owner, Network, Server and a connected Custom integration, written straight to the DB."""
+    live.flask("db", "upgrade")
+    app = _app_for(live)
+    with app.app_context():
+        user = accounts.create_user("crash@example.com", "crash test password")
+        network = accounts.create_network(user, "Crash")
+        server, _ = create_server(network, "Lobby")
+        _, secret = integrations.connect(server, "custom")
+        db.session.commit()
+        return app, server.project_id, secret
+
+
+def _app_for(live: LiveTally):
+    os.environ["TALLY_INSTANCE_PATH"] = str(live.instance)
+    url = live.env.get("DATABASE_URL") or f"sqlite:///{live.instance / 'tally.db'}"
+    if url.startswith("postgresql://"):
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "live-test-secret-key"})
+
+
+def delivery(n: int, secret: str) -> tuple[bytes, dict]:
+    amount = f"{n % 90 + 1}.25"
+    body = (f'{{"transaction_id":"crash-{n}","username":"Player{n % 50}","amount":{amount},'
+            f'"currency":"EUR","items":[{{"name":"Rank","price":{amount}}}]}}').encode()
+    return body, {"X-Signature": sign(body, secret)}
+
+
+def send_all(live, project_id, secret, numbers, kill_at=None):
+    """Send deliveries ``numbers`` concurrently; optionally kill -9 the server after ``kill_at``."""
+    url = f"{live.url}/api/webhooks/custom?projectId={project_id}"
+    answers, sent, lock = {}, [0], threading.Lock()
+
+    def one(n):
+        with lock:
+            sent[0] += 1
+            if kill_at is not None and sent[0] == kill_at:
+                live.kill()
+        answers[n] = post(url, *delivery(n, secret), timeout=20)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(one, numbers))
+    return answers
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def live(request, tmp_path):
+    database_url = None
+    if request.param == "postgres":
+        base = os.environ.get("TEST_DATABASE_URL")
+        if not base:
+            pytest.skip("TEST_DATABASE_URL is not set")
+        database_url = fresh_postgres_database(base, "tally_crash_test")
+    server = LiveTally(tmp_path / "instance", database_url)
+    yield server
+    server.stop()
+
+
+def test_kill_9_mid_stream_loses_and_doubles_nothing(live):
+    app, project_id, secret = provision(live)
+    live.start()
+    first = send_all(live, project_id, secret, range(DELIVERIES), kill_at=KILL_AFTER)
+    acked = {n for n, (status, _) in first.items() if status == 200}
+    live.start()
+    with app.app_context():
+        ids = db.session.scalars(select(Purchase.transaction_id)).all()
+        present_after_crash = len(ids)
+        assert len(ids) == len(set(ids))  # never twice
+        assert {f"crash-{n}" for n in acked} <= set(ids)  # nothing acknowledged is lost
+        _assert_whole(app)
+
+    again = send_all(live, project_id, secret, range(DELIVERIES))
+    assert all(status == 200 for status, _ in again.values())
+    assert all(again[n][1] == {"status": "duplicate"} for n in acked)
+    with app.app_context():
+        count, total = db.session.execute(
+            select(func.count(Purchase.id), func.sum(Purchase.amount_minor))).one()
+        assert count == DELIVERIES
+        assert total == sum((n % 90 + 1) * 100 + 25 for n in range(DELIVERIES))
+        _assert_whole(app)
+    print(f"\ncrash[{live.env.get('DATABASE_URL', 'sqlite')[:10]}]: sent {DELIVERIES}, "
+          f"acknowledged {len(acked)}, present after restart {present_after_crash}, "
+          f"after resend {count} (exactly once each)")
+    live.stop()
+
+
+def _assert_whole(app) -> None:
+    """No half-written purchase: each has its item and the delivery that brought it."""
+    without_items = db.session.scalar(
+        select(func.count(Purchase.id)).where(~Purchase.items.any()))
+    without_delivery = db.session.scalar(
+        select(func.count(Purchase.id)).where(Purchase.delivery_id.is_(None)))
+    assert (without_items, without_delivery) == (0, 0)
+    assert db.session.scalar(select(func.count(PurchaseItem.id))) == db.session.scalar(
+        select(func.count(Purchase.id)))
+    assert db.session.scalar(select(func.count(Delivery.id))) > 0
