@@ -9,7 +9,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
                    request, url_for)
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from blueprints.access import server_or_404
@@ -67,13 +67,13 @@ class SettingsForm(FlaskForm):
 
 
 class ConnectForm(SettingsForm):
-    secret = StringField("Shared secret (optional)", validators=[Optional(), Length(max=200)],
+    secret = PasswordField("Shared secret (optional)", validators=[Optional(), Length(max=200)],
                          description="Paste CraftingStore's gateway secret, or leave empty and "
                                      "Tally generates one for you to paste into CraftingStore.")
 
 
 class SecretForm(FlaskForm):
-    secret = StringField("New shared secret (optional)", validators=[Optional(), Length(max=200)])
+    secret = PasswordField("New shared secret (optional)", validators=[Optional(), Length(max=200)])
 
 
 @bp.route("/servers/<int:server_id>/gateway", methods=["GET", "POST"])

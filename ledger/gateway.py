@@ -142,7 +142,7 @@ def integration_for_payment_key(key: str | None) -> Integration | None:
 # --- reading ----------------------------------------------------------------------------------
 
 def status_of(payment: PendingPayment, now: datetime | None = None) -> str:
-    """The status to show: a payment pending for over 7 days is expired (CraftingStore dropped it)."""
+    """The status to show: pending for over 7 days is expired (CraftingStore dropped it)."""
     if payment.status == PENDING and payment.created_at < (now or utcnow()) - RETENTION:
         return EXPIRED
     return payment.status
@@ -235,7 +235,8 @@ def _on_charge_back(server, integration, event, delivery_id) -> tuple[bool, Repl
         server_id=server.id, store=STORE, transaction_id=payment.transaction_id))
     if purchase is not None:
         try:
-            _, reversed_now = apply_reversal(purchase, CHARGEBACK, external_id=payment.transaction_id,
+            _, reversed_now = apply_reversal(purchase, CHARGEBACK,
+                                             external_id=payment.transaction_id,
                                              reason="CraftingStore CHARGE-BACK")
         except CorrectionError:  # nothing left to reverse (refunded another way)
             reversed_now = False

@@ -60,7 +60,7 @@ class GatewayEvent:
 
 
 def sign(body: bytes, secret: str) -> str:
-    """X-Signature for ``body``: hex HMAC-SHA256 of the raw bytes (PHP: hash_hmac('sha256', ...))."""
+    """X-Signature: hex HMAC-SHA256 of the raw bytes (PHP: hash_hmac('sha256', $body, $key))."""
     return hmac_sha256_hex(secret, body)
 
 

@@ -154,7 +154,8 @@ def test_payment_url_is_filled_in_and_encoded():
 
 def test_full_flow(app, client, server, fake_store, connected, logged_in):
     first = callback(client, server.project_id, payload())
-    expected_url = "https://pay.example.net/pay?tx=ABCD-EFGH-1234-5678&amount=9.00&pkg=VIP%20%26%20Kit"
+    expected_url = ("https://pay.example.net/pay?tx=ABCD-EFGH-1234-5678"
+                    "&amount=9.00&pkg=VIP%20%26%20Kit")
     assert first.status_code == 200
     assert first.json == {"success": True, "data": {"url": expected_url}}
     again = callback(client, server.project_id, payload())
@@ -201,7 +202,7 @@ def test_full_flow(app, client, server, fake_store, connected, logged_in):
         assert (adjustment.kind, adjustment.amount_minor, adjustment.external_id) == \
             ("chargeback", 900, TX)
         assert db.session.scalars(db.select(PendingPayment)).one().status == "charged_back"
-        outcomes = [d.outcome for d in db.session.scalars(db.select(Delivery).order_by(Delivery.id))]
+        outcomes = list(db.session.scalars(db.select(Delivery.outcome).order_by(Delivery.id)))
         assert outcomes == ["accepted", "duplicate", "duplicate", "accepted", "duplicate"]
         assert all(d.store == "craftingstore_gateway" and d.transaction_id == TX
                    for d in db.session.scalars(db.select(Delivery)))
@@ -260,7 +261,8 @@ def test_expired_after_seven_days(app, client, server, fake_store, connected, lo
         db.session.commit()
         assert gateway.status_of(old) == "expired"
         assert [p.transaction_id for p in gateway.list_payments(server.id, "expired")] == [TX]
-        assert [p.transaction_id for p in gateway.list_payments(server.id, "pending")] == ["FRESH-1"]
+        pending = gateway.list_payments(server.id, "pending")
+        assert [p.transaction_id for p in pending] == ["FRESH-1"]
     page = client.get(f"/servers/{server.id}/payments?status=expired")
     assert TX.encode() in page.data and b"Expired" in page.data and b"Mark paid" not in page.data
     response = client.post(f"/servers/{server.id}/payments/{payment_id(app)}/paid",
@@ -336,7 +338,8 @@ def test_bearer_mark_paid(app, client, server, fake_store, connected, other_netw
     callback(client, server.project_id, payload())
     url = f"/api/gateway/payments/{TX}/paid"
     assert client.post(url).status_code == 401
-    assert client.post(url, headers={"Authorization": f"Bearer {server.api_key}"}).status_code == 401
+    plugin_key = {"Authorization": f"Bearer {server.api_key}"}  # the plugin key is not enough
+    assert client.post(url, headers=plugin_key).status_code == 401
     forged = connected[:-4] + "AAAA"
     assert client.post(url, headers={"Authorization": f"Bearer {forged}"}).status_code == 401
     auth = {"Authorization": f"Bearer {connected}"}
@@ -390,7 +393,8 @@ def test_setup_connect_regenerate_disconnect(app, client, server, logged_in):
     with app.app_context():
         integration = db.session.scalar(db.select(Integration))
         assert integration.store == "craftingstore_gateway"
-        assert integration.settings["confirmation_url"] == "https://api.craftingstore.example/confirm"
+        assert integration.settings["confirmation_url"] == \
+            "https://api.craftingstore.example/confirm"
         assert b"whsec_" not in integration.secret_encrypted
         secret = gateway.ingest.read_secret(integration.secret_encrypted)
     assert secret.encode() in created.data
@@ -406,3 +410,29 @@ def test_setup_connect_regenerate_disconnect(app, client, server, logged_in):
     assert client.post(f"/servers/{server.id}/gateway/disconnect").status_code == 302
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Integration.id))) == 0
+
+
+def test_csrf_guards_pages_but_not_the_apis(backend, tmp_path, request):
+    from ledger import accounts
+    from ledger.servers import create_server
+    from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, make_app
+
+    app = make_app(backend, tmp_path, request, WTF_CSRF_ENABLED=True)
+    with app.app_context(), app.test_request_context():
+        user = accounts.create_user(OWNER_EMAIL, OWNER_PASSWORD)
+        srv, _ = create_server(accounts.create_network(user, "N"), "Lobby")
+        gateway.connect(srv, TEMPLATE, "http://127.0.0.1:9/confirm", SECRET)
+        db.session.commit()
+        server_id, project_id, user_id = srv.id, srv.project_id, user.id
+    client = app.test_client()
+    assert callback(client, project_id, payload()).status_code == 200
+    assert client.post(f"/api/gateway/payments/{TX}/paid",
+                       headers={"Authorization": "Bearer nope"}).status_code == 401
+    with client.session_transaction() as session:  # logged in, but posting without a token
+        session["_user_id"], session["_fresh"] = str(user_id), True
+    assert client.post(f"/servers/{server_id}/payments/1/paid").status_code == 400
+    assert client.post(f"/servers/{server_id}/gateway/disconnect").status_code == 400
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Integration.id))) == 1
+        db.session.remove()
+        db.engine.dispose()
