@@ -129,3 +129,10 @@ class _Log:
         self.finish(delivery, "rejected", None, status, reason)
         db.session.commit()
         return Reply(status, {"error": reason})
+
+
+# Public names for pipelines with their own reply format (ledger.gateway) that reuse
+# the target lookup, secret decryption and delivery log above.
+DeliveryLog = _Log
+find_target = _target
+read_secret = _secret

@@ -3,6 +3,7 @@ from models.campaign import Campaign, CampaignHostname
 from models.creator import Creator
 from models.integration import Delivery, Integration
 from models.network import MEMBER, OWNER, Membership, Network
+from models.pending_payment import PendingPayment
 from models.player import Player
 from models.purchase import Adjustment, Purchase, PurchaseItem
 from models.server import Server
@@ -10,6 +11,6 @@ from models.user import User
 
 __all__ = [
     "Adjustment", "Campaign", "CampaignHostname", "Creator", "Delivery", "Integration",
-    "MEMBER", "Membership", "Network", "OWNER", "Player", "Purchase", "PurchaseItem",
-    "Server", "User",
+    "MEMBER", "Membership", "Network", "OWNER", "PendingPayment", "Player", "Purchase",
+    "PurchaseItem", "Server", "User",
 ]
