@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e5e4d10a0bde
+Revision ID: 256fbfc6968c
 Revises: 
-Create Date: 2026-11-25 08:20:07.462994
+Create Date: 2026-11-25 08:34:38.648522
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'e5e4d10a0bde'
+revision = '256fbfc6968c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -207,6 +207,36 @@ def upgrade():
     with op.batch_alter_table('adjustments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_adjustments_purchase_id'), ['purchase_id'], unique=False)
 
+    op.create_table('pending_payments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('server_id', sa.Integer(), nullable=False),
+    sa.Column('transaction_id', sa.String(length=128), nullable=False),
+    sa.Column('amount_minor', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('package_name', sa.String(length=200), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('identifier', sa.String(length=128), nullable=True),
+    sa.Column('username', sa.String(length=64), nullable=True),
+    sa.Column('payment_url', sa.Text(), nullable=False),
+    sa.Column('extra', sa.JSON(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('paid_at', sa.DateTime(), nullable=True),
+    sa.Column('charged_back_at', sa.DateTime(), nullable=True),
+    sa.Column('purchase_id', sa.Integer(), nullable=True),
+    sa.Column('confirm_attempts', sa.Integer(), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('last_confirm_at', sa.DateTime(), nullable=True),
+    sa.Column('last_answer', sa.Text(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['purchase_id'], ['purchases.id'], name=op.f('fk_pending_payments_purchase_id_purchases'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['server_id'], ['servers.id'], name=op.f('fk_pending_payments_server_id_servers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_payments')),
+    sa.UniqueConstraint('server_id', 'transaction_id', name=op.f('uq_pending_payments_server_id_transaction_id'))
+    )
+    with op.batch_alter_table('pending_payments', schema=None) as batch_op:
+        batch_op.create_index('ix_pending_payments_server_time', ['server_id', 'created_at', 'id'], unique=False)
+
     op.create_table('purchase_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('purchase_id', sa.Integer(), nullable=False),
@@ -228,6 +258,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_purchase_items_purchase_id'))
 
     op.drop_table('purchase_items')
+    with op.batch_alter_table('pending_payments', schema=None) as batch_op:
+        batch_op.drop_index('ix_pending_payments_server_time')
+
+    op.drop_table('pending_payments')
     with op.batch_alter_table('adjustments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_adjustments_purchase_id'))
 
