@@ -28,7 +28,7 @@ class MemberForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField("Password (only to create a new account)",
                              validators=[Optional(), Length(min=accounts.MIN_PASSWORD, max=200)])
-    role = SelectField("Role", choices=[(MEMBER, "Member"), (OWNER, "Owner")], default=MEMBER)
+    role = SelectField("Role", choices=[MEMBER, OWNER], default=MEMBER)
 
 
 @bp.before_request
