@@ -42,6 +42,8 @@ def load(instance_path: str) -> dict:
         # Public base URL used when showing webhook URLs (e.g. https://tally.example.net).
         "PUBLIC_URL": os.environ.get("TALLY_PUBLIC_URL", "").rstrip("/"),
         "WEBHOOK_MAX_BYTES": int(os.environ.get("TALLY_WEBHOOK_MAX_BYTES", 64 * 1024)),
+        # Largest plugin API request body (a bulk import of 1,000 joins fits well within).
+        "API_MAX_BYTES": int(os.environ.get("TALLY_API_MAX_BYTES", 1024 * 1024)),
         "DELIVERY_BODY_RETENTION_DAYS": int(os.environ.get("TALLY_DELIVERY_RETENTION_DAYS", 30)),
         "RATELIMIT_STORAGE_URI": os.environ.get("TALLY_RATELIMIT_STORAGE", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("TALLY_RATELIMIT", "on") != "off",

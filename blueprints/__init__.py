@@ -1,9 +1,9 @@
 """HTTP layer: each module holds one feature's routes as ``bp``."""
-from blueprints import (api, auth, campaigns, gateway, integrations, networks, players, revenue,
-                        servers, web, webhooks)
+from blueprints import (api, auth, campaigns, creators, gateway, integrations, networks, players,
+                        revenue, servers, web, webhooks)
 
-MODULES = (web, auth, networks, servers, campaigns, players, api, webhooks, integrations, revenue,
-           gateway)
+MODULES = (web, auth, networks, servers, campaigns, creators, players, api, webhooks, integrations,
+           revenue, gateway)
 
 
 def register_blueprints(app) -> None:

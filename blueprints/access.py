@@ -30,6 +30,10 @@ def owned_network_or_404(network_id: int) -> Network:
     return membership.network
 
 
+def is_owner(network_id: int) -> bool:
+    return membership_for(network_id).role == OWNER
+
+
 def server_or_404(server_id: int) -> Server:
     server = db.session.get(Server, server_id)
     if server is None:

@@ -1,21 +1,34 @@
-"""Networks: the list, creating one, and its Servers."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+"""Networks: the list, creating one, its Servers and its members."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
 
-from blueprints.access import network_or_404
+from blueprints.servers import show_key_once
+from blueprints.access import is_owner, network_or_404, owned_network_or_404
 from extensions import db
 from ledger import accounts
-from models import Membership, Network
+from ledger.servers import create_server
+from models import MEMBER, OWNER, Membership, Network
 
 bp = Blueprint("networks", __name__, url_prefix="/networks")
 
 
 class NetworkForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+
+
+class ServerForm(FlaskForm):
+    name = StringField("Server name", validators=[DataRequired(), Length(max=100)])
+
+
+class MemberForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField("Password (only to create a new account)",
+                             validators=[Optional(), Length(min=accounts.MIN_PASSWORD, max=200)])
+    role = SelectField("Role", choices=[MEMBER, OWNER], default=MEMBER)
 
 
 @bp.before_request
@@ -37,7 +50,35 @@ def index():
     return render_template("networks/index.html", networks=networks, form=form)
 
 
-@bp.get("/<int:network_id>")
+@bp.route("/<int:network_id>", methods=["GET", "POST"])
 def show(network_id: int):
+    """The Network's Servers; POST creates one and shows its plugin key once."""
     network = network_or_404(network_id)
-    return render_template("networks/show.html", network=network)
+    form = ServerForm()
+    if form.validate_on_submit():
+        server, key = create_server(network, form.name.data)
+        db.session.commit()
+        return show_key_once(server, key, created=True)
+    return render_template("networks/show.html", network=network, form=form,
+                           is_owner=is_owner(network_id))
+
+
+@bp.route("/<int:network_id>/members", methods=["GET", "POST"])
+def members(network_id: int):
+    """Everyone in the Network sees who is in it; only owners add people."""
+    if request.method == "POST":
+        owned_network_or_404(network_id)
+    network = network_or_404(network_id)
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            membership = accounts.add_member(network, form.email.data, form.role.data,
+                                             form.password.data or None)
+        except accounts.AccountError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"{membership.user.email} is now a {membership.role} of {network.name}.", "success")
+            return redirect(url_for("networks.members", network_id=network.id))
+    return render_template("networks/members.html", network=network, form=form,
+                           is_owner=is_owner(network_id))

@@ -1,3 +1,81 @@
-from flask import Blueprint
+"""A Server's page: its project ID and plugin API URL, rename, new plugin key, delete."""
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
-bp = Blueprint("servers", __name__)
+from blueprints.access import is_owner, owned_network_or_404, server_or_404
+from extensions import db
+from ledger.servers import delete_server, regenerate_api_key, rename_server
+
+bp = Blueprint("servers", __name__, url_prefix="/servers")
+
+
+class RenameForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+
+
+class ConfirmForm(FlaskForm):
+    """No fields: a POST with a CSRF token."""
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    pass
+
+
+@bp.get("/<int:server_id>")
+def show(server_id: int):
+    server = server_or_404(server_id)
+    return _render_show(server, RenameForm(obj=server))
+
+
+@bp.post("/<int:server_id>/rename")
+def rename(server_id: int):
+    server = server_or_404(server_id)
+    form = RenameForm()
+    if not form.validate_on_submit():
+        return _render_show(server, form), 400
+    rename_server(server, form.name.data)
+    db.session.commit()
+    flash("Server renamed.", "success")
+    return redirect(url_for("servers.show", server_id=server.id))
+
+
+@bp.post("/<int:server_id>/key")
+def regenerate_key(server_id: int):
+    server = server_or_404(server_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("servers.show", server_id=server.id))
+    key = regenerate_api_key(server)
+    db.session.commit()
+    return show_key_once(server, key, created=False)
+
+
+@bp.route("/<int:server_id>/delete", methods=["GET", "POST"])
+def delete(server_id: int):
+    """Owners only: a confirmation page, then the delete."""
+    server = server_or_404(server_id)
+    network = owned_network_or_404(server.network_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = server.name
+        delete_server(server)
+        db.session.commit()
+        flash(f"Server {name} and its players and purchases were deleted.", "success")
+        return redirect(url_for("networks.show", network_id=network.id))
+    return render_template("servers/delete.html", server=server, network=network, form=form)
+
+
+def show_key_once(server, key: str, created: bool):
+    """The plugin key is shown on this one response and never again; it must not be cached."""
+    body = render_template("servers/key.html", server=server, network=server.network, key=key,
+                           created=created)
+    return body, 200, {"Cache-Control": "no-store"}
+
+
+def _render_show(server, form):
+    return render_template("servers/show.html", server=server, network=server.network,
+                           form=form, confirm=ConfirmForm(), is_owner=is_owner(server.network_id))

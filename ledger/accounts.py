@@ -6,14 +6,19 @@ from models import MEMBER, OWNER, Membership, Network, User
 from models.base import fold
 
 
+MIN_PASSWORD = 10
+
+
 class AccountError(ValueError):
     pass
 
 
 def create_user(email: str, password: str) -> User:
     email = fold(email)
-    if db.session.scalar(select(User).filter_by(email=email)):
+    if find_user(email):
         raise AccountError(f"a user with email {email} already exists")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD} characters")
     user = User(email=email)
     user.set_password(password)
     db.session.add(user)
@@ -21,8 +26,12 @@ def create_user(email: str, password: str) -> User:
     return user
 
 
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).filter_by(email=fold(email)))
+
+
 def authenticate(email: str, password: str) -> User | None:
-    user = db.session.scalar(select(User).filter_by(email=fold(email)))
+    user = find_user(email)
     if user is None:
         User(email="").set_password(password)  # same work either way: no user enumeration by timing
         return None
@@ -37,10 +46,26 @@ def create_network(owner: User, name: str) -> Network:
     return network
 
 
-def add_member(network: Network, email: str, role: str = MEMBER) -> Membership:
-    user = db.session.scalar(select(User).filter_by(email=fold(email)))
+def find_network(ref: str) -> Network:
+    """A Network by id or exact name (for the CLI)."""
+    network = db.session.get(Network, int(ref)) if ref.isdigit() else None
+    if network:
+        return network
+    found = db.session.scalars(select(Network).filter_by(name=ref.strip())).all()
+    if len(found) != 1:
+        raise AccountError(f"no Network with id or name {ref!r}" if not found else
+                           f"{len(found)} Networks are named {ref!r}; use the id")
+    return found[0]
+
+
+def add_member(network: Network, email: str, role: str = MEMBER,
+               password: str | None = None) -> Membership:
+    """Add a user to a Network; with a password, a missing user is created first."""
+    user = find_user(email)
+    if user is None and password:
+        user = create_user(email, password)
     if user is None:
-        raise AccountError(f"no user with email {fold(email)}; create their account first")
+        raise AccountError(f"no user with email {fold(email)}; give a password to create them")
     if db.session.scalar(select(Membership).filter_by(network_id=network.id, user_id=user.id)):
         raise AccountError(f"{user.email} is already a member")
     membership = Membership(network=network, user=user, role=role)

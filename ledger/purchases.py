@@ -5,7 +5,7 @@ the insert runs in a savepoint, and a duplicate (including one that raced us
 and committed first) raises IntegrityError, which we turn into "duplicate".
 The caller commits; nothing here is visible until it does.
 """
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
@@ -61,3 +61,15 @@ def find_creator_id(network_id: int, code: str | None) -> int | None:
         return None
     return db.session.scalar(select(Creator.id).filter_by(network_id=network_id,
                                                           code_key=fold(code)))
+
+
+def rematch_unmatched(player: Player) -> int:
+    """Link the Server's Unmatched purchases made under this player's name to the player and
+    their originating Campaign. Called when the player first joins; returns how many."""
+    result = db.session.execute(
+        update(Purchase)
+        .where(Purchase.server_id == player.server_id, Purchase.username_key == player.username_key,
+               Purchase.player_id.is_(None))
+        .values(player_id=player.id, campaign_id=player.campaign_id)
+        .execution_options(synchronize_session="fetch"))
+    return result.rowcount

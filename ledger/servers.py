@@ -32,3 +32,14 @@ def server_for_api_key(key: str) -> Server | None:
 
 def server_by_project_id(project_id: str) -> Server | None:
     return db.session.scalar(select(Server).filter_by(project_id=project_id))
+
+
+def rename_server(server: Server, name: str) -> None:
+    server.name = name.strip()
+    db.session.flush()
+
+
+def delete_server(server: Server) -> None:
+    """Delete a Server with its players, purchases and integrations (foreign keys cascade)."""
+    db.session.delete(server)
+    db.session.flush()
