@@ -55,8 +55,11 @@ def delivery(n: int, secret: str) -> tuple[bytes, dict]:
     return body, {"X-Signature": sign(body, secret)}
 
 
-def send_all(live, project_id, secret, numbers, kill_at=None):
-    """Send deliveries ``numbers`` concurrently; optionally kill -9 the server after ``kill_at``."""
+def send_all(live, project_id, secret, numbers, kill_at=None, attempts=1):
+    """Send deliveries ``numbers`` concurrently; optionally kill -9 the server after ``kill_at``.
+
+    With ``attempts`` > 1 a delivery whose connection failed is retried, as a store would.
+    """
     url = f"{live.url}/api/webhooks/custom?projectId={project_id}"
     answers, sent, lock = {}, [0], threading.Lock()
 
@@ -65,7 +68,10 @@ def send_all(live, project_id, secret, numbers, kill_at=None):
             sent[0] += 1
             if kill_at is not None and sent[0] == kill_at:
                 live.kill()
-        answers[n] = post(url, *delivery(n, secret), timeout=20)
+        for _ in range(attempts):
+            answers[n] = post(url, *delivery(n, secret), timeout=20)
+            if answers[n][0]:
+                break
 
     with ThreadPoolExecutor(THREADS) as pool:
         list(pool.map(one, numbers))
@@ -98,7 +104,7 @@ def test_kill_9_mid_stream_loses_and_doubles_nothing(live):
         assert {f"crash-{n}" for n in acked} <= set(ids)  # nothing acknowledged is lost
         _assert_whole(app)
 
-    again = send_all(live, project_id, secret, range(DELIVERIES))
+    again = send_all(live, project_id, secret, range(DELIVERIES), attempts=3)
     assert all(status == 200 for status, _ in again.values())
     assert all(again[n][1] == {"status": "duplicate"} for n in acked)
     with app.app_context():
