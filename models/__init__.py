@@ -6,10 +6,11 @@ from models.network import MEMBER, OWNER, Membership, Network
 from models.player import Player
 from models.purchase import Adjustment, Purchase, PurchaseItem
 from models.server import Server
+from models.store_event import StoreEvent
 from models.user import User
 
 __all__ = [
     "Adjustment", "Campaign", "CampaignHostname", "Creator", "Delivery", "Integration",
     "MEMBER", "Membership", "Network", "OWNER", "Player", "Purchase", "PurchaseItem",
-    "Server", "User",
+    "Server", "StoreEvent", "User",
 ]
