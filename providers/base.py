@@ -9,6 +9,14 @@ nothing of Flask or the database. Each module exposes:
     def parse(body: bytes, received_at: datetime, settings: Mapping) -> list[Event]
 
 ``verify`` raises SignatureError; ``parse`` raises PayloadError naming the field.
+Optional: ``SECRET_SOURCE`` ("generated" by Tally or "pasted" from the store),
+``SETTINGS`` (setting name -> hint) and ``clean_settings(form) -> dict`` (PayloadError).
+
+Events: PurchaseEvent, ReversalEvent (by transaction id), MatchedReversalEvent (no
+transaction id: Tally finds the purchase), StoreActivityEvent (visits, rewards, ...),
+VerificationRequest (answered by Tally's rule), ReplyEvent (a fixed 200 body, e.g. a
+validation handshake) and IgnoredEvent (logged, not recorded). ledger.ingest has one
+handler per type.
 """
 from __future__ import annotations
 
