@@ -2,6 +2,7 @@
 
 find the integration -> store module verifies -> store module parses ->
 record every event -> log the delivery -> commit -> reply.
+A handler may shape the 200 reply body (validation handshakes, verification answers).
 
 Nothing is answered 200 before the commit, and every attempt (good or bad)
 leaves a Delivery row, so an owner can see why a store's delivery failed.
@@ -14,17 +15,34 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import select
 
 from extensions import db
-from ledger import purchases
+from ledger import purchases, reversals, store_events, verification
 from ledger.secrets import decrypt
 from models import Delivery, Integration, Server
 from models.base import utcnow
-from providers.base import PayloadError, PurchaseEvent, SignatureError
+from providers.base import (IgnoredEvent, MatchedReversalEvent, PayloadError, PurchaseEvent,
+                            ReplyEvent, ReversalEvent, SignatureError, StoreActivityEvent,
+                            VerificationRequest)
+
+ACCEPTED, DUPLICATE, IGNORED = "accepted", "duplicate", "ignored"
 
 
 @dataclass(frozen=True)
 class Reply:
     status: int
     body: dict
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What a handler did with one event. Handlers may also return a bool (True: accepted).
+
+    ``reply``: a body for the 200 answer instead of {"status": ...} (the first one wins);
+    ``note``: why nothing changed on purpose, kept as the delivery's reason.
+    """
+
+    outcome: str  # accepted, duplicate or ignored
+    reply: dict | None = None
+    note: str | None = None
 
 
 def receive(module, project_id: str | None, body: bytes, headers, query, started: float) -> Reply:
@@ -48,20 +66,26 @@ def receive(module, project_id: str | None, body: bytes, headers, query, started
 
 def _record(server: Server, integration: Integration, events: list, log: "_Log") -> Reply:
     delivery = log.start(server)
-    created = [apply_event(server, integration, event, delivery) for event in events]
-    outcome = "accepted" if any(created) or not events else "duplicate"
+    results = [apply_event(server, integration, event, delivery) for event in events]
+    outcomes = {result.outcome for result in results}
+    outcome = next((o for o in (ACCEPTED, IGNORED) if o in outcomes), DUPLICATE) if results else ACCEPTED
+    notes = [result.note for result in results if result.note]
     integration.last_delivery_at = log.received_at
-    log.finish(delivery, outcome, _first_transaction_id(events))
+    log.finish(delivery, outcome, _first_transaction_id(events), reason="; ".join(notes) or None)
     db.session.commit()
-    return Reply(200, {"status": outcome})
+    body = next((result.reply for result in results if result.reply is not None), None)
+    return Reply(200, body if body is not None else {"status": outcome})
 
 
-def apply_event(server: Server, integration: Integration, event, delivery: Delivery) -> bool:
-    """Record one normalised event; True when it changed the ledger (False: a duplicate)."""
+def apply_event(server: Server, integration: Integration, event, delivery: Delivery) -> Handled:
+    """Record one normalised event and say what happened (accepted, duplicate, ignored)."""
     handler = EVENT_HANDLERS.get(type(event))
     if handler is None:
         raise TypeError(f"no handler for {type(event).__name__}")
-    return handler(server, integration, event, delivery)
+    result = handler(server, integration, event, delivery)
+    if isinstance(result, Handled):
+        return result
+    return Handled(ACCEPTED if result else DUPLICATE)
 
 
 def _record_purchase(server, integration, event, delivery) -> bool:
@@ -69,8 +93,45 @@ def _record_purchase(server, integration, event, delivery) -> bool:
     return created
 
 
-# Store modules may emit other event types; each gets one handler here.
-EVENT_HANDLERS = {PurchaseEvent: _record_purchase}
+def _record_reversal(server, integration, event, delivery) -> Handled:
+    changed, note = reversals.reverse_by_transaction(server, integration.store, event)
+    return Handled(ACCEPTED if changed else IGNORED if note else DUPLICATE, note=note)
+
+
+def _record_matched_reversal(server, integration, event, delivery) -> Handled:
+    changed, note = reversals.reverse_by_match(server, integration.store, event, delivery.id)
+    return Handled(ACCEPTED if changed else DUPLICATE, note=note)
+
+
+def _record_activity(server, integration, event, delivery) -> bool:
+    return store_events.record_activity(server, integration.store, event, delivery.id)
+
+
+def _answer_verification(server, integration, event, delivery) -> Handled:
+    body = verification.answer(server, integration.store, integration.settings or {}, event,
+                               delivery.id)
+    return Handled(ACCEPTED, reply=body)
+
+
+def _reply(server, integration, event, delivery) -> Handled:
+    return Handled(ACCEPTED, reply=event.body)
+
+
+def _ignore(server, integration, event, delivery) -> Handled:
+    return Handled(IGNORED, note=event.reason)
+
+
+# Store modules may emit other event types; each gets one handler here. A handler
+# returns a bool (True: the ledger changed; False: a duplicate) or a Handled.
+EVENT_HANDLERS = {
+    PurchaseEvent: _record_purchase,
+    ReversalEvent: _record_reversal,
+    MatchedReversalEvent: _record_matched_reversal,
+    StoreActivityEvent: _record_activity,
+    VerificationRequest: _answer_verification,
+    ReplyEvent: _reply,
+    IgnoredEvent: _ignore,
+}
 
 
 def _target(project_id: str, store: str) -> tuple[Server | None, Integration | None]:

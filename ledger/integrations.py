@@ -2,10 +2,12 @@
 from flask import current_app, request, url_for
 from sqlalchemy import select
 
+import providers
 from extensions import db
 from ledger.secrets import encrypt, new_secret
 from models import Integration, Server
 from models.base import utcnow
+from providers.base import PayloadError
 
 
 class IntegrationError(ValueError):
@@ -53,3 +55,19 @@ def webhook_url(server: Server, store: str, **extra) -> str:
     path = url_for("webhooks.receive", store=store, projectId=server.project_id, **extra)
     base = current_app.config.get("PUBLIC_URL") or request.url_root.rstrip("/")
     return base + path
+
+
+def update_settings(integration: Integration, form) -> dict:
+    """Validate ``form`` with the store module's ``clean_settings`` and merge it into the
+    integration's settings. Raises IntegrationError (message fit for the page) on bad input."""
+    module = providers.get(integration.store)
+    clean = getattr(module, "clean_settings", None)
+    if clean is None:
+        raise IntegrationError(f"{integration.store} has no settings to change")
+    try:
+        changes = clean(form)
+    except PayloadError as exc:
+        raise IntegrationError(str(exc)) from None
+    integration.settings = {**(integration.settings or {}), **changes}  # new dict: JSON change seen
+    db.session.flush()
+    return integration.settings

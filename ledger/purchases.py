@@ -17,8 +17,15 @@ def record_purchase(server: Server, store: str, event, delivery_id: int | None =
     """Add a purchase for ``event`` (a providers.base.PurchaseEvent).
 
     Returns (purchase, created). ``created`` is False when the transaction id was
-    already recorded for this Server and store; the stored purchase is untouched.
+    already recorded for this Server and store (under its own id or one of
+    ``event.duplicate_if_recorded``); the stored purchase is untouched.
     """
+    if aliases := getattr(event, "duplicate_if_recorded", ()):
+        earlier = db.session.scalar(select(Purchase).filter(
+            Purchase.server_id == server.id, Purchase.store == store,
+            Purchase.transaction_id.in_(aliases)).limit(1))
+        if earlier is not None:
+            return earlier, False
     purchase = _build(server, store, event, delivery_id)
     try:
         with db.session.begin_nested():

@@ -7,10 +7,11 @@ from models.pending_payment import PendingPayment
 from models.player import Player
 from models.purchase import Adjustment, Purchase, PurchaseItem
 from models.server import Server
+from models.store_event import StoreEvent
 from models.user import User
 
 __all__ = [
     "Adjustment", "Campaign", "CampaignHostname", "Creator", "Delivery", "Integration",
     "MEMBER", "Membership", "Network", "OWNER", "PendingPayment", "Player", "Purchase",
-    "PurchaseItem", "Server", "User",
+    "PurchaseItem", "Server", "StoreEvent", "User",
 ]

@@ -9,6 +9,14 @@ nothing of Flask or the database. Each module exposes:
     def parse(body: bytes, received_at: datetime, settings: Mapping) -> list[Event]
 
 ``verify`` raises SignatureError; ``parse`` raises PayloadError naming the field.
+Optional: ``SECRET_SOURCE`` ("generated" by Tally or "pasted" from the store),
+``SETTINGS`` (setting name -> hint) and ``clean_settings(form) -> dict`` (PayloadError).
+
+Events: PurchaseEvent, ReversalEvent (by transaction id), MatchedReversalEvent (no
+transaction id: Tally finds the purchase), StoreActivityEvent (visits, rewards, ...),
+VerificationRequest (answered by Tally's rule), ReplyEvent (a fixed 200 body, e.g. a
+validation handshake) and IgnoredEvent (logged, not recorded). ledger.ingest has one
+handler per type.
 """
 from __future__ import annotations
 
@@ -37,6 +45,10 @@ class Item:
 
 @dataclass(frozen=True)
 class PurchaseEvent:
+    """A completed payment. ``duplicate_if_recorded``: other transaction ids that, when
+    already recorded for this Server and store, make this event a duplicate (used by
+    stores without transaction ids, whose ids are derived from the body and a time bucket)."""
+
     transaction_id: str
     username: str
     amount_minor: int
@@ -48,6 +60,7 @@ class PurchaseEvent:
     coupon: str | None = None
     recurring: bool = False
     extra: dict = field(default_factory=dict)
+    duplicate_if_recorded: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,70 @@ class ReversalEvent:
     external_id: str
     amount_minor: int | None = None  # None: the whole remaining amount
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class MatchedReversalEvent:
+    """A refund or chargeback the store sends without a transaction id.
+
+    Tally reverses the most recent purchase of ``username`` on this Server and
+    store with this gross ``amount_minor``/``currency`` (and an item called
+    ``item_name`` when given) that has no reversal of this ``kind`` yet; with no
+    such purchase it records a standalone negative purchase. ``external_id``
+    (and ``duplicate_if_recorded``) make retries count once.
+    """
+
+    kind: str
+    external_id: str
+    username: str
+    amount_minor: int
+    currency: str
+    occurred_at: datetime
+    item_name: str | None = None
+    quantity: int = 1
+    uuid: str | None = None
+    duplicate_if_recorded: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoreActivityEvent:
+    """Something a customer did on the store that is not revenue: a visit, a reward, an expiry.
+
+    ``external_id`` (when given) makes it idempotent per Server and store.
+    """
+
+    kind: str  # "visit", "expiry", "reward", "dispute", ...
+    occurred_at: datetime
+    username: str | None = None
+    uuid: str | None = None
+    detail: dict = field(default_factory=dict)
+    external_id: str | None = None
+    duplicate_if_recorded: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VerificationRequest:
+    """The store asks whether this player may log in; the reply is Tally's answer."""
+
+    username: str | None
+    uuid: str | None
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class ReplyEvent:
+    """Answer 200 with ``body`` (e.g. a store's endpoint-validation handshake); record nothing."""
+
+    body: dict
+
+
+@dataclass(frozen=True)
+class IgnoredEvent:
+    """A genuine, signed delivery that is deliberately not recorded; ``reason`` goes to the log."""
+
+    reason: str
+    transaction_id: str | None = None
 
 
 # Currencies whose minor unit is not 1/100 (ISO 4217 exponents).
@@ -187,6 +264,27 @@ def optional_string(data: dict, key: str, max_length: int = 254) -> str | None:
     return value or None
 
 
+def string_field(obj: dict, key: str, where: str = "", required: bool = False,
+                 max_length: int = 128) -> str | None:
+    """``obj[key]`` as a stripped string, named ``where + key`` in errors.
+
+    Whole numbers are accepted and turned into text (stores send ids either way);
+    absent, null or blank is None, or PayloadError when ``required``."""
+    value = obj.get(key)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise PayloadError(f"{where}{key} is required")
+        return None
+    if not isinstance(value, str):
+        raise PayloadError(f"{where}{key} must be a string")
+    value = value.strip()
+    if len(value) > max_length:
+        raise PayloadError(f"{where}{key} is longer than {max_length} characters")
+    return value
+
+
 def currency_code(value, field_name: str = "currency") -> str:
     if not isinstance(value, str) or len(value.strip()) != 3 or not value.strip().isalpha():
         raise PayloadError(f"{field_name} must be a 3-letter currency code")
@@ -205,8 +303,80 @@ def header(headers, name: str) -> str:
     return value.strip()
 
 
-def require_equal(expected: str, given: str, what: str = "signature") -> None:
-    """Constant-time comparison of two hex strings (case-insensitive)."""
-    if not hmac.compare_digest(expected.lower().encode("ascii", "replace"),
-                               given.lower().encode("ascii", "replace")):
+def require_equal(expected: str, given: str, what: str = "signature", *,
+                  ignore_case: bool = True) -> None:
+    """Constant-time comparison of two strings: hex digests (case-insensitive, the
+    default) or tokens (``ignore_case=False``)."""
+    if ignore_case:
+        expected, given = expected.lower(), given.lower()
+    if not hmac.compare_digest(expected.encode("utf-8", "replace"), given.encode("utf-8", "replace")):
         raise SignatureError(f"{what} does not match")
+
+
+def sha256_hex(text: str) -> str:
+    """Lowercase hex SHA-256 of ``text`` encoded as UTF-8."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def hmac_of_body_digest(secret: str, body: bytes) -> str:
+    """hex HMAC-SHA256(key=secret, msg=lowercase hex SHA-256 of the raw body).
+
+    The scheme Tebex documents for X-Signature (and the Custom store's too)."""
+    return hmac_sha256_hex(secret, hashlib.sha256(body).hexdigest().encode("ascii"))
+
+
+def canonical_json(data) -> str:
+    """A stable text form of parsed JSON: sorted keys, no spaces, exact numbers.
+
+    Two deliveries that differ only in whitespace or key order give the same text."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                      default=_json_number)
+
+
+def _json_number(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def json_safe(value):
+    """Parsed JSON with Decimals turned into strings, for storing in a JSON column."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def object_field(data: dict, key: str, where: str = "") -> dict:
+    """``data[key]`` when it is a JSON object; PayloadError naming ``where + key`` otherwise."""
+    name = f"{where}{key}"
+    value = data.get(key)
+    if value is None:
+        raise PayloadError(f"{name} is required")
+    if not isinstance(value, dict):
+        raise PayloadError(f"{name} must be an object")
+    return value
+
+
+def list_field(data: dict, key: str, where: str = "", max_length: int = 100) -> list:
+    """``data[key]`` as a list (absent or null: empty); PayloadError when it is not an array."""
+    name = f"{where}{key}"
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PayloadError(f"{name} must be an array")
+    if len(value) > max_length:
+        raise PayloadError(f"{name} has more than {max_length} entries")
+    return value
+
+
+def whole_number(value, field_name: str, low: int = 1, high: int = 10_000) -> int:
+    """A whole JSON number between ``low`` and ``high`` (2 or 2.0; not "2", not true)."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) \
+            or value != int(value) or not low <= value <= high:
+        raise PayloadError(f"{field_name} must be a whole number from {low} to {high}")
+    return int(value)

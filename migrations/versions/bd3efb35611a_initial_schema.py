@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 256fbfc6968c
+Revision ID: bd3efb35611a
 Revises: 
-Create Date: 2026-11-25 08:34:38.648522
+Create Date: 2026-11-25 08:42:23.537129
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '256fbfc6968c'
+revision = 'bd3efb35611a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -189,6 +189,27 @@ def upgrade():
         batch_op.create_index('ix_purchases_server_time', ['server_id', 'purchased_at', 'id'], unique=False)
         batch_op.create_index('ix_purchases_server_username', ['server_id', 'username_key'], unique=False)
 
+    op.create_table('store_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('server_id', sa.Integer(), nullable=False),
+    sa.Column('store', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=True),
+    sa.Column('username_key', sa.String(length=64), nullable=True),
+    sa.Column('uuid', sa.String(length=36), nullable=True),
+    sa.Column('occurred_at', sa.DateTime(), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('external_id', sa.String(length=128), nullable=True),
+    sa.Column('detail', sa.JSON(), nullable=True),
+    sa.Column('delivery_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['delivery_id'], ['deliveries.id'], name=op.f('fk_store_events_delivery_id_deliveries'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['server_id'], ['servers.id'], name=op.f('fk_store_events_server_id_servers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_store_events')),
+    sa.UniqueConstraint('server_id', 'store', 'external_id', name=op.f('uq_store_events_server_id_store_external_id'))
+    )
+    with op.batch_alter_table('store_events', schema=None) as batch_op:
+        batch_op.create_index('ix_store_events_server_kind_time', ['server_id', 'kind', 'occurred_at'], unique=False)
+
     op.create_table('adjustments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('purchase_id', sa.Integer(), nullable=False),
@@ -266,6 +287,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_adjustments_purchase_id'))
 
     op.drop_table('adjustments')
+    with op.batch_alter_table('store_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_store_events_server_kind_time')
+
+    op.drop_table('store_events')
     with op.batch_alter_table('purchases', schema=None) as batch_op:
         batch_op.drop_index('ix_purchases_server_username')
         batch_op.drop_index('ix_purchases_server_time')
