@@ -1,0 +1,112 @@
+"""Walk every registered route as a member of another Network and as a logged-out visitor.
+
+Ids in the URL are filled with the *foreign* Network's objects. Any 200 that shows foreign
+data fails; so does any change to the foreign Network's rows.
+"""
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from extensions import db
+from ledger import campaigns, integrations, purchases
+from models import (Adjustment, Campaign, Creator, Integration, Network, Player, Purchase, Server,
+                    Membership)
+from providers.base import Item, PurchaseEvent
+from models.base import utcnow
+
+MARKERS = [b"Foreign", b"Theirs", b"THEIRCODE", b"ForeignBuyer", b"theirs.example.net"]
+PUBLIC = {"/", "/healthz", "/login", "/setup", "/logout", "/static/<path:filename>"}
+
+
+@pytest.fixture
+def foreign(app, other_network):
+    """The other Network's Campaign, Creator, Player, Purchase and connected integration."""
+    from ledger.players import record_joins, parse_joins
+
+    with app.app_context():
+        net = db.session.get(Network, other_network.id)
+        server = db.session.get(Server, other_network.server_id)
+        camp = campaigns.create_campaign(net, "Theirs", ["theirs.example.net"], "THEIRCAMP")
+        cre = campaigns.create_creator(net, "Their creator", "THEIRCODE")
+        record_joins(server, parse_joins({"username": "ForeignBuyer",
+                                          "hostname": "theirs.example.net"}))
+        integrations.connect(server, "custom")
+        purchase, _ = purchases.record_purchase(server, "custom", PurchaseEvent(
+            transaction_id="foreign-1", username="ForeignBuyer", amount_minor=4200,
+            currency="EUR", items=(Item("Foreign rank", 1, 4200),), purchased_at=utcnow(),
+            coupon="THEIRCODE"))
+        db.session.commit()
+        player = db.session.scalar(select(Player).filter_by(server_id=server.id))
+        return {"network_id": net.id, "server_id": server.id, "campaign_id": camp.id,
+                "creator_id": cre.id, "player_id": player.id, "purchase_id": purchase.id,
+                "payment_id": 1, "store": "custom", "transaction_id": "foreign-1",
+                "project_id": server.project_id}
+
+
+def _snapshot(network_id):
+    """Everything of the foreign Network a request could change."""
+    return (db.session.scalar(select(func.count(Purchase.id))),
+            db.session.scalar(select(func.sum(Purchase.reversed_minor))),
+            db.session.scalar(select(func.count(Adjustment.id))),
+            db.session.scalar(select(func.count(Integration.id))),
+            db.session.scalar(select(func.count(Membership.id)).filter_by(network_id=network_id)),
+            tuple(db.session.scalars(select(Server.name).filter_by(network_id=network_id))),
+            tuple(db.session.scalars(select(Campaign.name).filter_by(network_id=network_id))),
+            tuple(db.session.scalars(select(Creator.code).filter_by(network_id=network_id))))
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def _url(rule, ids) -> str:
+    url = rule.rule
+    for name in rule.arguments:
+        url = re.sub(rf"<(?:[a-z]+:)?{name}>", str(ids.get(name, 1)), url)
+    return url
+
+
+def _visit(client, app, rule, method, ids, form):
+    url = _url(rule, ids)
+    query = {"projectId": ids["project_id"]} if rule.rule.startswith("/api/") else None
+    response = client.open(url, method=method, data=form, query_string=query)
+    body = response.get_data()
+    if response.status_code == 200 and rule.rule not in PUBLIC:
+        leaked = [m.decode() for m in MARKERS if m in body]
+        assert not leaked, f"{method} {url} showed {leaked}"
+    return response
+
+
+FORM = {"name": "Hijack", "code": "HIJACK", "hostnames": "evil.example.net", "amount": "1",
+        "email": "owner@example.com", "password": "long enough password", "reason": "x",
+        "kind": "refund", "confirm": "yes", "username": "Hijack", "secret": "s" * 40}
+
+
+def test_member_of_another_network_sees_and_changes_nothing(app, logged_in, network, foreign):
+    with app.app_context():
+        before = _snapshot(foreign["network_id"])
+    visited = 0
+    for rule, method in _routes(app):
+        if rule.rule in ("/logout",):
+            continue
+        _visit(logged_in, app, rule, method, foreign, FORM)
+        visited += 1
+    with app.app_context():
+        assert _snapshot(foreign["network_id"]) == before
+    print(f"\nauthorization walk: {visited} route/method pairs as another Network's member")
+
+
+def test_logged_out_visitor_sees_and_changes_nothing(app, client, foreign):
+    with app.app_context():
+        before = _snapshot(foreign["network_id"])
+    for rule, method in _routes(app):
+        response = _visit(client, app, rule, method, foreign, FORM)
+        if not rule.rule.startswith("/api/") and rule.rule not in PUBLIC:
+            assert response.status_code in (302, 404, 405), (method, rule.rule)
+    with app.app_context():
+        assert _snapshot(foreign["network_id"]) == before
