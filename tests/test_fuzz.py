@@ -100,3 +100,36 @@ def test_oversized_body_is_413_without_storing(app, client, server):
 def teardown_module(module):
     print(f"\nfuzz cases tried: {TRIED}")
 
+
+
+join_entry = st.one_of(
+    json_value,
+    st.fixed_dictionaries({"username": json_value},
+                          optional={"uuid": json_value, "hostname": json_value,
+                                    "campaign": json_value}))
+join_bodies = st.one_of(
+    raw_bodies,
+    join_entry.map(lambda d: json.dumps(d).encode()),
+    st.lists(join_entry, max_size=5).map(lambda d: json.dumps(d).encode()))
+
+
+def test_random_plugin_api_calls_never_500(app, client, server):
+    from models import Player
+
+    @FUZZ
+    @given(body=join_bodies, good_key=st.booleans())
+    def check(body, good_key):
+        TRIED["http"] += 1
+        key = server.api_key if good_key else "tly_wrong"
+        with app.app_context():
+            before = db.session.scalar(select(func.count(Player.id)))
+        response = client.post("/api/v1/players/join", data=body,
+                               headers={"Authorization": f"Bearer {key}",
+                                        "Content-Type": "application/json"})
+        assert response.status_code < 500
+        if response.status_code >= 400:
+            assert "error" in response.get_json(), response.data
+            with app.app_context():
+                assert db.session.scalar(select(func.count(Player.id))) == before
+
+    check()
