@@ -1,7 +1,7 @@
 """The store registry: one pure module per store, looked up by its URL segment (NAME)."""
-from providers import custom
+from providers import craftingstore, custom
 
-STORES = {module.NAME: module for module in (custom,)}
+STORES = {module.NAME: module for module in (custom, craftingstore)}
 
 
 def get(name: str):
