@@ -46,6 +46,12 @@ def receive(module, project_id: str | None, body: bytes, headers, query, started
     return _record(server, integration, events, log)
 
 
+def refuse(module, project_id: str | None, status: int, reason: str, started: float) -> Reply:
+    """Refuse a delivery before reading it (413: too large); logged without a body."""
+    server = _target(project_id, module.NAME)[0] if project_id else None
+    return _Log(module.NAME, b"", started).reject(server, status, reason, keep_body=False)
+
+
 def _record(server: Server, integration: Integration, events: list, log: "_Log") -> Reply:
     delivery = log.start(server)
     created = [apply_event(server, integration, event, delivery) for event in events]
