@@ -5,12 +5,13 @@ the insert runs in a savepoint, and a duplicate (including one that raced us
 and committed first) raises IntegrityError, which we turn into "duplicate".
 The caller commits; nothing here is visible until it does.
 """
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import Creator, Player, Purchase, PurchaseItem, Server
-from models.base import fold
+from models.base import fold, utcnow
 
 
 def record_purchase(server: Server, store: str, event, delivery_id: int | None = None):
@@ -33,22 +34,70 @@ def record_purchase(server: Server, store: str, event, delivery_id: int | None =
     return purchase, True
 
 
+def insert_purchase(server: Server, store: str, event, delivery_id: int | None = None) -> int | None:
+    """The webhook hot path's record_purchase: the new purchase's id, or None for a duplicate.
+
+    One INSERT ... ON CONFLICT DO NOTHING RETURNING id (SQLite and PostgreSQL), so a
+    duplicate (even one racing us from another process) costs no savepoint and no error.
+    The statements are built once; each call only binds values.
+    """
+    dialect = db.session.get_bind().dialect.name
+    purchase_id = db.session.execute(_INSERT_PURCHASE[dialect],
+                                     _columns(server, store, event, delivery_id)).scalar()
+    if purchase_id is not None and event.items:
+        db.session.execute(_INSERT_ITEM, [
+            {"purchase_id": purchase_id, "name": i.name, "quantity": i.quantity,
+             "total_minor": i.total_minor} for i in event.items])
+    return purchase_id
+
+
+_INSERT_PURCHASE = {
+    name: dialect.insert(Purchase.__table__)
+    .on_conflict_do_nothing(index_elements=["server_id", "store", "transaction_id"])
+    .returning(Purchase.__table__.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_INSERT_ITEM = insert(PurchaseItem.__table__)
+
+
 def _build(server: Server, store: str, event, delivery_id) -> Purchase:
-    player = find_player(server.id, event.username)
-    purchase = Purchase(
-        network_id=server.network_id, server_id=server.id, store=store,
-        transaction_id=event.transaction_id, username=event.username,
-        username_key=fold(event.username), player_id=player.id if player else None,
-        campaign_id=player.campaign_id if player else None,
-        creator_id=find_creator_id(server.network_id, event.coupon),
-        coupon=event.coupon, uuid=event.uuid, email=event.email,
-        amount_minor=event.amount_minor, reversed_minor=0, currency=event.currency,
-        recurring=event.recurring, purchased_at=event.purchased_at,
-        delivery_id=delivery_id, extra=event.extra or None,
-    )
+    purchase = Purchase(**_columns(server, store, event, delivery_id))
     purchase.items = [PurchaseItem(name=i.name, quantity=i.quantity, total_minor=i.total_minor)
                       for i in event.items]
     return purchase
+
+
+def _columns(server: Server, store: str, event, delivery_id) -> dict:
+    player_id, campaign_id, creator_id = attribution(server, event.username, event.coupon)
+    return dict(
+        network_id=server.network_id, server_id=server.id, store=store,
+        transaction_id=event.transaction_id, username=event.username,
+        username_key=fold(event.username), player_id=player_id, campaign_id=campaign_id,
+        creator_id=creator_id, coupon=event.coupon, uuid=event.uuid, email=event.email,
+        amount_minor=event.amount_minor, reversed_minor=0, currency=event.currency,
+        recurring=event.recurring, purchased_at=event.purchased_at, received_at=utcnow(),
+        delivery_id=delivery_id, extra=event.extra or None,
+    )
+
+
+def attribution(server: Server, username: str, coupon: str | None) -> tuple:
+    """(player id, the player's Campaign id, Creator id for the coupon), in one query."""
+    row = db.session.execute(_ATTRIBUTION, {
+        "server_id": server.id, "username_key": fold(username),
+        "network_id": server.network_id, "code_key": fold(coupon) if coupon else None}).one()
+    return row[0], row[1], row[2]
+
+
+def _attribution_query():
+    player = (Player.server_id == bindparam("server_id")) & \
+        (Player.username_key == bindparam("username_key"))
+    creator = (Creator.network_id == bindparam("network_id")) & \
+        (Creator.code_key == bindparam("code_key"))
+    return select(select(Player.id).where(player).limit(1).scalar_subquery(),
+                  select(Player.campaign_id).where(player).limit(1).scalar_subquery(),
+                  select(Creator.id).where(creator).limit(1).scalar_subquery())
+
+
+_ATTRIBUTION = _attribution_query()
 
 
 def find_player(server_id: int, username: str) -> Player | None:
