@@ -79,7 +79,7 @@ def _record(server: ServerRef, integration: IntegrationRef, events: list, log: "
     delivery = log.start(server)
     created = [apply_event(server, integration, event, delivery) for event in events]
     outcome = "accepted" if any(created) or not events else "duplicate"
-    db.session.execute(_TOUCH_INTEGRATION, {"integration_id": integration.id,
+    db.session.connection().execute(_TOUCH_INTEGRATION, {"integration_id": integration.id,
                                             "last_delivery_at": log.received_at})
     log.finish(delivery, outcome, _first_transaction_id(events))
     db.session.commit()
@@ -126,7 +126,7 @@ _TARGET = (select(Server.id, Server.network_id, Integration.id, Integration.secr
 
 
 def _target(project_id: str, store: str) -> tuple[ServerRef | None, IntegrationRef | None]:
-    row = db.session.execute(_TARGET, {"project_id": project_id, "store": store}).first()
+    row = db.session.connection().execute(_TARGET, {"project_id": project_id, "store": store}).first()
     if row is None:
         return None, None
     server = ServerRef(row[0], row[1])
@@ -164,7 +164,7 @@ class _Log:
         return DeliveryRef(self._insert(server, 200, "accepted", None, self.body))
 
     def finish(self, delivery: DeliveryRef, outcome: str, transaction_id: str | None) -> None:
-        db.session.execute(_FINISH_DELIVERY, {"delivery_id": delivery.id, "outcome": outcome,
+        db.session.connection().execute(_FINISH_DELIVERY, {"delivery_id": delivery.id, "outcome": outcome,
                                               "transaction_id": transaction_id,
                                               "latency_ms": self._latency()})
 
@@ -176,7 +176,7 @@ class _Log:
         return Reply(status, {"error": reason})
 
     def _insert(self, server, status, outcome, reason, body, latency_ms=None) -> int:
-        return db.session.execute(_INSERT_DELIVERY, dict(
+        return db.session.connection().execute(_INSERT_DELIVERY, dict(
             server_id=server.id if server else None, store=self.store,
             received_at=self.received_at, status_code=status, outcome=outcome, reason=reason,
             latency_ms=latency_ms, body=body)).scalar_one()

@@ -37,67 +37,67 @@ def record_purchase(server: Server, store: str, event, delivery_id: int | None =
 def insert_purchase(server: Server, store: str, event, delivery_id: int | None = None) -> int | None:
     """The webhook hot path's record_purchase: the new purchase's id, or None for a duplicate.
 
-    One INSERT ... ON CONFLICT DO NOTHING RETURNING id (SQLite and PostgreSQL), so a
-    duplicate (even one racing us from another process) costs no savepoint and no error.
-    The statements are built once; each call only binds values.
+    One INSERT ... ON CONFLICT DO NOTHING RETURNING id (SQLite and PostgreSQL) whose player,
+    Campaign and Creator come from subqueries in the same statement; a duplicate (even one
+    racing us from another process) costs no savepoint and no error. The statements are
+    built once; each call only binds values.
     """
-    dialect = db.session.get_bind().dialect.name
-    purchase_id = db.session.execute(_INSERT_PURCHASE[dialect],
-                                     _columns(server, store, event, delivery_id)).scalar()
+    conn = db.session.connection()  # Core execution: no ORM layer on the hot path
+    params = _columns(server, store, event, delivery_id) | _attribution_params(server, event)
+    purchase_id = conn.execute(_INSERT_PURCHASE[conn.dialect.name], params).scalar()
     if purchase_id is not None and event.items:
-        db.session.execute(_INSERT_ITEM, [
+        conn.execute(_INSERT_ITEM, [
             {"purchase_id": purchase_id, "name": i.name, "quantity": i.quantity,
              "total_minor": i.total_minor} for i in event.items])
     return purchase_id
 
 
-_INSERT_PURCHASE = {
-    name: dialect.insert(Purchase.__table__)
-    .on_conflict_do_nothing(index_elements=["server_id", "store", "transaction_id"])
-    .returning(Purchase.__table__.c.id)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
-_INSERT_ITEM = insert(PurchaseItem.__table__)
-
-
 def _build(server: Server, store: str, event, delivery_id) -> Purchase:
-    purchase = Purchase(**_columns(server, store, event, delivery_id))
+    row = db.session.execute(_ATTRIBUTION, _attribution_params(server, event)).one()
+    purchase = Purchase(**_columns(server, store, event, delivery_id),
+                        player_id=row.player_id, campaign_id=row.campaign_id,
+                        creator_id=row.creator_id)
     purchase.items = [PurchaseItem(name=i.name, quantity=i.quantity, total_minor=i.total_minor)
                       for i in event.items]
     return purchase
 
 
 def _columns(server: Server, store: str, event, delivery_id) -> dict:
-    player_id, campaign_id, creator_id = attribution(server, event.username, event.coupon)
     return dict(
         network_id=server.network_id, server_id=server.id, store=store,
         transaction_id=event.transaction_id, username=event.username,
-        username_key=fold(event.username), player_id=player_id, campaign_id=campaign_id,
-        creator_id=creator_id, coupon=event.coupon, uuid=event.uuid, email=event.email,
-        amount_minor=event.amount_minor, reversed_minor=0, currency=event.currency,
-        recurring=event.recurring, purchased_at=event.purchased_at, received_at=utcnow(),
-        delivery_id=delivery_id, extra=event.extra or None,
+        username_key=fold(event.username), coupon=event.coupon, uuid=event.uuid,
+        email=event.email, amount_minor=event.amount_minor, reversed_minor=0,
+        currency=event.currency, recurring=event.recurring, purchased_at=event.purchased_at,
+        received_at=utcnow(), delivery_id=delivery_id, extra=event.extra or None,
     )
 
 
-def attribution(server: Server, username: str, coupon: str | None) -> tuple:
-    """(player id, the player's Campaign id, Creator id for the coupon), in one query."""
-    row = db.session.execute(_ATTRIBUTION, {
-        "server_id": server.id, "username_key": fold(username),
-        "network_id": server.network_id, "code_key": fold(coupon) if coupon else None}).one()
-    return row[0], row[1], row[2]
+def _attribution():
+    """player_id, campaign_id, creator_id as subqueries: the player by folded username on the
+    Server (their originating Campaign comes with them), the Creator by folded coupon code."""
+    player = (Player.server_id == bindparam("a_server_id")) & \
+        (Player.username_key == bindparam("a_username_key"))
+    creator = (Creator.network_id == bindparam("a_network_id")) & \
+        (Creator.code_key == bindparam("a_code_key"))
+    return {"player_id": select(Player.id).where(player).limit(1).scalar_subquery(),
+            "campaign_id": select(Player.campaign_id).where(player).limit(1).scalar_subquery(),
+            "creator_id": select(Creator.id).where(creator).limit(1).scalar_subquery()}
 
 
-def _attribution_query():
-    player = (Player.server_id == bindparam("server_id")) & \
-        (Player.username_key == bindparam("username_key"))
-    creator = (Creator.network_id == bindparam("network_id")) & \
-        (Creator.code_key == bindparam("code_key"))
-    return select(select(Player.id).where(player).limit(1).scalar_subquery(),
-                  select(Player.campaign_id).where(player).limit(1).scalar_subquery(),
-                  select(Creator.id).where(creator).limit(1).scalar_subquery())
+def _attribution_params(server: Server, event) -> dict:
+    return {"a_server_id": server.id, "a_username_key": fold(event.username),
+            "a_network_id": server.network_id,
+            "a_code_key": fold(event.coupon) if event.coupon else None}
 
 
-_ATTRIBUTION = _attribution_query()
+_ATTRIBUTION = select(*(column.label(name) for name, column in _attribution().items()))
+_INSERT_PURCHASE = {
+    name: dialect.insert(Purchase.__table__).values(**_attribution())
+    .on_conflict_do_nothing(index_elements=["server_id", "store", "transaction_id"])
+    .returning(Purchase.__table__.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_INSERT_ITEM = insert(PurchaseItem.__table__)
 
 
 def find_player(server_id: int, username: str) -> Player | None:
