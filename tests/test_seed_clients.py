@@ -99,3 +99,27 @@ def test_seed_client_examples(app, server, tmp_path, client_name):
     with app.app_context():
         purchase = db.session.scalar(db.select(Purchase))
         assert (purchase.amount_minor, purchase.username) == (999, "PlayerName")
+
+
+def test_docs_craftingstore_example(app, server):
+    """The CraftingStore curl example in docs/webhooks.md, run as written against a live server."""
+    import re
+    from pathlib import Path
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "webhooks.md").read_text()
+    section = docs.split("## CraftingStore", 1)[1]
+    script = re.search(r"\*\*Example:\*\*\s+```bash\n(.*?)```", section, re.S).group(1)
+    with app.app_context():
+        _, secret = integrations.connect(db.session.get(Server, server.id), "craftingstore",
+                                         settings={"currency": "EUR"})
+        db.session.commit()
+    with thread_server(app) as base:
+        url = f"{base}/api/webhooks/craftingstore?projectId={server.project_id}"
+        script = script.replace('URL="https://tally.example.net/api/webhooks/craftingstore?projectId=SERVER_ID"',
+                                f'URL="{url}"').replace('SECRET="whsec_..."', f'SECRET="{secret}"')
+        out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30,
+                             check=True).stdout
+    assert json.loads(out) == {"status": "accepted"}
+    with app.app_context():
+        purchase = db.session.scalar(db.select(Purchase))
+        assert (purchase.amount_minor, purchase.currency, purchase.username) == (499, "EUR", "Steve")
+        assert purchase.coupon == "ALEX10" and purchase.uuid is None
