@@ -206,3 +206,9 @@ def test_connect_twice_is_refused(app, logged_in, server, store):
     logged_in.post(url(server, f"{store}/connect"), headers=HX)
     html = logged_in.post(url(server, f"{store}/connect"), headers=HX).get_data(as_text=True)
     assert "already connected" in html and 'id="integration-' + store + '-secret"' not in html
+
+
+def test_webhook_url_without_public_url_uses_the_request(app, logged_in, server):
+    app.config["PUBLIC_URL"] = ""
+    html = logged_in.post(url(server, "custom/connect"), headers=HX).get_data(as_text=True)
+    assert f"http://localhost/api/webhooks/custom?projectId={server.project_id}" in html

@@ -236,3 +236,29 @@ def test_opportunistic_pruning_clears_old_bodies(app, client, server, monkeypatc
     signed(client, server.project_id, ORDER | {"transaction_id": "o-3"}, secret)
     with app.app_context():
         assert db.session.scalar(db.select(Delivery).filter_by(transaction_id="o-2")).body is not None
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_413_over_real_http_without_waiting_for_the_body(app, server, declared):
+    """A live server answers 413 while the client has sent only part of a huge body."""
+    import socket
+
+    from tests.live import thread_server
+    connect(app, server.id)
+    limit = app.config["WEBHOOK_MAX_BYTES"]
+    with thread_server(app) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            head = (f"POST /api/webhooks/custom?projectId={server.project_id} HTTP/1.1\r\n"
+                    "Host: 127.0.0.1\r\nContent-Type: application/json\r\nX-Signature: x\r\n")
+            head += ("Content-Length: 104857600\r\n" if declared else "Transfer-Encoding: chunked\r\n")
+            sock.sendall(head.encode() + b"\r\n")
+            chunk = b"x" * 8192
+            for _ in range(limit // len(chunk) + 2):  # a bit over the limit of a 100 MB promise
+                sock.sendall(chunk if declared else b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            reply = b""
+            while b"}" not in reply.partition(b"\r\n\r\n")[2]:  # the JSON reply, whole
+                reply += sock.recv(65536)
+            reply = reply.decode("latin-1")
+    assert reply.startswith("HTTP/1.1 413"), reply[:200]
+    assert "larger than" in reply
