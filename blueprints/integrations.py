@@ -23,7 +23,7 @@ def _require_login():
     pass
 
 
-@bp.get("/")
+@bp.get("", strict_slashes=False)
 def index(server_id: int):
     server = server_or_404(server_id)
     return _page(server)

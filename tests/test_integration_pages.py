@@ -39,7 +39,10 @@ ORDER = {"transaction_id": "order-1", "username": "Steve", "amount": 9.99}
 
 
 def test_page_has_a_card_per_registered_store(logged_in, server):
-    html = logged_in.get(url(server)).get_data(as_text=True)
+    response = logged_in.get(f"/servers/{server.id}/integrations")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert logged_in.get(url(server)).status_code == 200  # with or without the trailing slash
     assert 'id="integration-custom"' in html and 'id="integration-craftingstore"' in html
     assert html.count("Not connected") == 2
     assert html.count(">Connect</button>") == 2
