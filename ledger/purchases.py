@@ -1,9 +1,11 @@
 """Recording purchases exactly once, and attributing them.
 
-Idempotency rests on the unique constraint (server_id, store, transaction_id):
-the insert runs in a savepoint, and a duplicate (including one that raced us
-and committed first) raises IntegrityError, which we turn into "duplicate".
-The caller commits; nothing here is visible until it does.
+Idempotency rests on the unique constraint (server_id, store, transaction_id).
+``record_purchase`` (ORM) inserts in a savepoint and turns the IntegrityError of a
+duplicate (including one that raced us and committed first) into "duplicate";
+``insert_purchase`` (the webhook hot path) is one INSERT ... ON CONFLICT DO NOTHING.
+Both attribute the same way (``_attribution``). The caller commits; nothing here is
+visible until it does.
 """
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
