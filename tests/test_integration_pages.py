@@ -7,7 +7,7 @@ import pytest
 from extensions import db
 from ledger import accounts, integrations
 from ledger.secrets import decrypt
-from models import Delivery, Integration, Network, Purchase
+from models import Integration, Network, Purchase
 from providers import craftingstore, custom
 
 HX = {"HX-Request": "true"}
