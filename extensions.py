@@ -1,4 +1,8 @@
 """Flask extensions, created here and bound to the app in ``app.create_app``."""
+import fcntl
+import os
+import threading
+
 from flask import has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -8,6 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
 # Stable constraint names, so Alembic migrations work the same on SQLite and PostgreSQL.
 NAMING = {
@@ -49,4 +54,36 @@ def _sqlite_begin(conn):
     if conn.dialect.name != "sqlite":
         return
     writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    if writing:
+        _take_write_lock(conn)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def _take_write_lock(conn) -> None:
+    """Queue writers of one SQLite file on an flock before BEGIN IMMEDIATE.
+
+    SQLite's busy handler polls with growing sleeps (1, 2, 5 ... 100 ms), so with several
+    worker processes a waiting writer sleeps long after the lock is free; throughput fell
+    below one process's. A blocking flock wakes the next writer the moment it is released
+    (when the connection goes back to the pool, i.e. right after commit or rollback).
+    """
+    info = conn.connection.info
+    database = conn.engine.url.database
+    held = _held_locks.__dict__.setdefault("databases", set())
+    if "tally_write_lock" in info or not database or database == ":memory:" or database in held:
+        return  # already ours (this connection, or another one of this thread's)
+    fd = os.open(database + "-writelock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    info["tally_write_lock"] = (fd, database)
+    held.add(database)
+
+
+_held_locks = threading.local()
+
+
+@event.listens_for(Pool, "checkin")
+def _release_write_lock(dbapi_connection, connection_record):
+    lock = connection_record.info.pop("tally_write_lock", None) if connection_record else None
+    if lock is not None:
+        os.close(lock[0])  # closing the descriptor releases the flock
+        _held_locks.__dict__.setdefault("databases", set()).discard(lock[1])

@@ -1,4 +1,6 @@
 """The plugin API: game servers report player joins. JSON in and out, a Server's key as Bearer token."""
+import json
+
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from extensions import csrf, db
@@ -18,15 +20,21 @@ def _limit_body():
 def join():
     """One join ``{username, uuid?, hostname?, campaign?}`` or a list of up to 1,000, all or none."""
     server = _server_or_401()
-    payload = request.get_json(force=True, silent=True)
-    if payload is None:
-        abort(400, "the body must be JSON")
+    payload = _json_body()
     try:
         result = record_joins(server, parse_joins(payload))
     except JoinError as exc:
         abort(400, str(exc))
     db.session.commit()
     return jsonify(players=result.players, created=result.created, rematched=result.rematched)
+
+
+def _json_body():
+    """The parsed body; 400 for anything that is not JSON (including absurdly deep nesting)."""
+    try:
+        return json.loads(request.get_data(cache=False))
+    except (ValueError, RecursionError):
+        abort(400, "the body must be JSON")
 
 
 def _server_or_401():

@@ -1,3 +1,146 @@
-from flask import Blueprint
+"""Store integrations of one Server: a card per store, connect / regenerate / disconnect, the log.
 
-bp = Blueprint("integrations", __name__)
+Secrets are shown once, in the reply to the POST that created them, and never again.
+HTMX requests get the card partial back; plain form posts get the whole page.
+"""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from markupsafe import Markup
+
+import providers
+from blueprints.access import owned_network_or_404, server_or_404
+from extensions import db
+from ledger import deliveries
+from ledger import integrations as service
+from models import Server
+
+bp = Blueprint("integrations", __name__, url_prefix="/servers/<int:server_id>/integrations")
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    pass
+
+
+@bp.get("", strict_slashes=False)
+def index(server_id: int):
+    server = server_or_404(server_id)
+    return _page(server)
+
+
+@bp.get("/<store>/card")
+def card(server_id: int, store: str):
+    """The card body, polled every 3 s while waiting for the first delivery."""
+    server, module = server_or_404(server_id), _module(store)
+    return render_template(_card_templates(module), **_card(server, module), body_only=True)
+
+
+@bp.post("/<store>/connect")
+def connect(server_id: int, store: str):
+    server, module = _owned_server(server_id), _module(store)
+    if service.find(server.id, module.NAME):
+        return _reply(server, module, error=f"{module.TITLE} is already connected.")
+    try:
+        settings = service.settings_for(module, request.form.get("currency"))
+        _, secret = service.connect(server, module.NAME, secret=_pasted_secret(module),
+                                    settings=settings)
+    except service.IntegrationError as exc:
+        return _reply(server, module, error=str(exc))
+    db.session.commit()
+    return _reply(server, module, secret=secret)
+
+
+@bp.post("/<store>/regenerate")
+def regenerate(server_id: int, store: str):
+    server, module = _owned_server(server_id), _module(store)
+    integration = service.find(server.id, module.NAME) or abort(404)
+    try:
+        secret = service.regenerate(integration, _pasted_secret(module))
+    except service.IntegrationError as exc:
+        return _reply(server, module, error=str(exc))
+    db.session.commit()
+    return _reply(server, module, secret=secret, regenerated=True)
+
+
+@bp.post("/<store>/settings")
+def settings(server_id: int, store: str):
+    server, module = _owned_server(server_id), _module(store)
+    integration = service.find(server.id, module.NAME) or abort(404)
+    try:
+        service.update_settings(integration, request.form)
+    except service.IntegrationError as exc:
+        return _reply(server, module, error=str(exc))
+    db.session.commit()
+    return _reply(server, module, notice="Saved.")
+
+
+@bp.post("/<store>/disconnect")
+def disconnect(server_id: int, store: str):
+    server, module = _owned_server(server_id), _module(store)
+    integration = service.find(server.id, module.NAME)
+    if integration is not None:
+        service.disconnect(integration)
+        db.session.commit()
+    if request.headers.get("HX-Request"):
+        return _reply(server, module, notice=f"{module.TITLE} disconnected.")
+    flash(f"{module.TITLE} disconnected. Its purchases stay.", "success")
+    return redirect(url_for("integrations.index", server_id=server.id))
+
+
+@bp.get("/<store>/deliveries")
+def delivery_log(server_id: int, store: str):
+    server, module = server_or_404(server_id), _module(store)
+    number = request.args.get("page", 1, type=int) or 1
+    page = deliveries.page(server.id, module.NAME, number)
+    return render_template("integrations/deliveries.html", server=server, module=module, page=page,
+                           integration=service.find(server.id, module.NAME))
+
+
+def _owned_server(server_id: int) -> Server:
+    """Changing an integration (and seeing its new secret) is for the Network's owner."""
+    server = server_or_404(server_id)
+    owned_network_or_404(server.network_id)
+    return server
+
+
+def _pasted_secret(module) -> str | None:
+    """The store's own secret, for stores where the owner pastes it (Tebex, Donation Store)."""
+    if not service.is_pasted(module):
+        return None
+    return service.check_pasted_secret(request.form.get("secret", ""))
+
+
+def _module(store: str):
+    return providers.get(store) or abort(404)
+
+
+def _card(server: Server, module, integration=..., **shown) -> dict:
+    if integration is ...:
+        integration = service.find(server.id, module.NAME)
+    return dict(server=server, module=module, integration=integration,
+                status=service.status(integration),
+                webhook_url=service.webhook_url(server, module.NAME) if integration else None,
+                **shown)
+
+
+def _card_templates(module) -> list[str]:
+    return [f"integrations/cards/{module.NAME}.html", "integrations/_card.html"]
+
+
+def _reply(server: Server, module, **shown):
+    """After a POST: the card (HTMX) or the whole page with that card showing ``shown``."""
+    status = 400 if shown.get("error") else 200
+    if request.headers.get("HX-Request"):
+        # htmx swaps 4xx replies only when told to; the card shows the error, so send 200.
+        return render_template(_card_templates(module), **_card(server, module, **shown))
+    return _page(server, {module.NAME: shown}), status
+
+
+def _page(server: Server, shown: dict | None = None):
+    connected = service.for_server(server.id)
+    cards = [Markup(render_template(_card_templates(module),
+                                    **_card(server, module, connected.get(name),
+                                            **(shown or {}).get(name, {}))))
+             for name, module in providers.STORES.items()]
+    return render_template("integrations/index.html", server=server, cards=cards)

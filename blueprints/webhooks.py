@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 import providers
 from extensions import csrf
-from ledger import ingest
+from ledger import deliveries, ingest
 
 bp = Blueprint("webhooks", __name__, url_prefix="/api/webhooks")
 csrf.exempt(bp)
@@ -17,17 +17,29 @@ def receive(store: str):
     module = providers.get(store)
     if module is None:
         abort(404, f"unknown store {store!r}")
+    project_id = request.args.get("projectId")
     body = _read_body(current_app.config["WEBHOOK_MAX_BYTES"])
-    reply = ingest.receive(module, request.args.get("projectId"), body, request.headers,
-                           request.args, started)
+    if body is None:
+        reply = ingest.refuse(module, project_id, 413, "body is larger than "
+                              f"{current_app.config['WEBHOOK_MAX_BYTES']} bytes", started)
+    else:
+        reply = ingest.receive(module, project_id, body, request.headers, request.args, started)
+    deliveries.prune_if_due(current_app.config["DELIVERY_BODY_RETENTION_DAYS"])
     return jsonify(reply.body), reply.status
 
 
-def _read_body(limit: int) -> bytes:
-    """The raw body, refusing (413) anything over ``limit`` without reading it all."""
+def _read_body(limit: int) -> bytes | None:
+    """The raw body, or None when it is over ``limit`` bytes.
+
+    A declared Content-Length over the limit is refused before reading anything; a chunked
+    body (no Content-Length) is read only up to ``limit + 1`` bytes.
+    """
     if request.content_length is not None and request.content_length > limit:
-        abort(413, f"body is larger than {limit} bytes")
-    body = request.stream.read(limit + 1)
-    if len(body) > limit:
-        abort(413, f"body is larger than {limit} bytes")
-    return body
+        return None
+    stream, body = request.stream, bytearray()
+    while len(body) <= limit:  # a stream may return less than asked for: read until EOF
+        chunk = stream.read(limit + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return None if len(body) > limit else bytes(body)

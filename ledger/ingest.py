@@ -2,17 +2,23 @@
 
 find the integration -> store module verifies -> store module parses ->
 record every event -> log the delivery -> commit -> reply.
-A handler may shape the 200 reply body (validation handshakes, verification answers).
 
 Nothing is answered 200 before the commit, and every attempt (good or bad)
 leaves a Delivery row, so an owner can see why a store's delivery failed.
+A handler may shape the 200 reply body (validation handshakes, verification answers).
+
+This is the hot path: the writes are single Core statements (no ORM flushes),
+a duplicate is an INSERT ... ON CONFLICT DO NOTHING that returns no row, and
+the decrypted secret is cached per process.
 """
+from __future__ import annotations
+
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
 from extensions import db
 from ledger import purchases, reversals, store_events, verification
@@ -24,6 +30,16 @@ from providers.base import (IgnoredEvent, MatchedReversalEvent, PayloadError, Pu
                             VerificationRequest)
 
 ACCEPTED, DUPLICATE, IGNORED = "accepted", "duplicate", "ignored"
+
+DELIVERIES = Delivery.__table__
+INTEGRATIONS = Integration.__table__
+# Built once; executing them only binds values (statement building dominated the profile).
+_INSERT_DELIVERY = insert(DELIVERIES).returning(DELIVERIES.c.id)
+_FINISH_DELIVERY = update(DELIVERIES).where(DELIVERIES.c.id == bindparam("delivery_id")).values(
+    outcome=bindparam("outcome"), transaction_id=bindparam("transaction_id"),
+    reason=bindparam("reason"), latency_ms=bindparam("latency_ms"))
+_TOUCH_INTEGRATION = update(INTEGRATIONS).where(INTEGRATIONS.c.id == bindparam("integration_id")) \
+    .values(last_delivery_at=bindparam("last_delivery_at"))
 
 
 @dataclass(frozen=True)
@@ -45,6 +61,13 @@ class Handled:
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class DeliveryRef:
+    """The Delivery row being written for this attempt (event handlers read its id)."""
+
+    id: int
+
+
 def receive(module, project_id: str | None, body: bytes, headers, query, started: float) -> Reply:
     """Handle one delivery for the store ``module``; returns the HTTP reply to send."""
     log = _Log(module.NAME, body, started)
@@ -64,20 +87,29 @@ def receive(module, project_id: str | None, body: bytes, headers, query, started
     return _record(server, integration, events, log)
 
 
-def _record(server: Server, integration: Integration, events: list, log: "_Log") -> Reply:
+def refuse(module, project_id: str | None, status: int, reason: str, started: float) -> Reply:
+    """Refuse a delivery before reading it (413: too large); logged without a body."""
+    server = _target(project_id, module.NAME)[0] if project_id else None
+    return _Log(module.NAME, b"", started).reject(server, status, reason, keep_body=False)
+
+
+def _record(server: ServerRef, integration: IntegrationRef, events: list, log: "_Log") -> Reply:
     delivery = log.start(server)
     results = [apply_event(server, integration, event, delivery) for event in events]
     outcomes = {result.outcome for result in results}
-    outcome = next((o for o in (ACCEPTED, IGNORED) if o in outcomes), DUPLICATE) if results else ACCEPTED
+    outcome = next((o for o in (ACCEPTED, IGNORED) if o in outcomes), DUPLICATE) \
+        if results else ACCEPTED
     notes = [result.note for result in results if result.note]
-    integration.last_delivery_at = log.received_at
+    db.session.connection().execute(_TOUCH_INTEGRATION, {"integration_id": integration.id,
+                                                         "last_delivery_at": log.received_at})
     log.finish(delivery, outcome, _first_transaction_id(events), reason="; ".join(notes) or None)
     db.session.commit()
     body = next((result.reply for result in results if result.reply is not None), None)
     return Reply(200, body if body is not None else {"status": outcome})
 
 
-def apply_event(server: Server, integration: Integration, event, delivery: Delivery) -> Handled:
+def apply_event(server: ServerRef, integration: IntegrationRef, event,
+                delivery: DeliveryRef) -> Handled:
     """Record one normalised event and say what happened (accepted, duplicate, ignored)."""
     handler = EVENT_HANDLERS.get(type(event))
     if handler is None:
@@ -89,8 +121,7 @@ def apply_event(server: Server, integration: Integration, event, delivery: Deliv
 
 
 def _record_purchase(server, integration, event, delivery) -> bool:
-    _, created = purchases.record_purchase(server, integration.store, event, delivery.id)
-    return created
+    return purchases.insert_purchase(server, integration.store, event, delivery.id) is not None
 
 
 def _record_reversal(server, integration, event, delivery) -> Handled:
@@ -134,12 +165,35 @@ EVENT_HANDLERS = {
 }
 
 
-def _target(project_id: str, store: str) -> tuple[Server | None, Integration | None]:
-    row = db.session.execute(
-        select(Server, Integration)
-        .outerjoin(Integration, (Integration.server_id == Server.id) & (Integration.store == store))
-        .where(Server.project_id == project_id)).first()
-    return (row[0], row[1]) if row else (None, None)
+@dataclass(frozen=True)
+class ServerRef:
+    """What the pipeline needs of the Server (a snapshot; load the model for anything else)."""
+
+    id: int
+    network_id: int
+
+
+@dataclass(frozen=True)
+class IntegrationRef:
+    id: int
+    store: str
+    secret_encrypted: bytes
+    settings: dict
+
+
+_TARGET = (select(Server.id, Server.network_id, Integration.id, Integration.secret_encrypted,
+                  Integration.settings)
+           .outerjoin(Integration, (Integration.server_id == Server.id)
+                      & (Integration.store == bindparam("store")))
+           .where(Server.project_id == bindparam("project_id")))
+
+
+def _target(project_id: str, store: str) -> tuple[ServerRef | None, IntegrationRef | None]:
+    row = db.session.connection().execute(_TARGET, {"project_id": project_id, "store": store}).first()
+    if row is None:
+        return None, None
+    server = ServerRef(row[0], row[1])
+    return server, (IntegrationRef(row[2], store, row[3], row[4]) if row[2] is not None else None)
 
 
 def _secret(encrypted: bytes) -> str:
@@ -162,38 +216,48 @@ def _first_transaction_id(events: list) -> str | None:
 
 
 class _Log:
-    """Builds the Delivery row for one attempt."""
+    """Writes the Delivery row for one attempt."""
 
     def __init__(self, store: str, body: bytes, started: float):
         self.store, self.body, self.started = store, body, started
         self.received_at = utcnow()
 
-    def start(self, server: Server | None) -> Delivery:
-        delivery = Delivery(server_id=server.id if server else None, store=self.store,
-                            received_at=self.received_at, status_code=200, outcome="accepted",
-                            body=self.body)
-        db.session.add(delivery)
-        db.session.flush()
-        return delivery
+    def start(self, server: ServerRef) -> DeliveryRef:
+        """The row for an attempt that passed verification; ``finish`` completes it."""
+        return DeliveryRef(self._insert(server, 200, "accepted", None, self.body))
 
-    def finish(self, delivery: Delivery, outcome: str, transaction_id: str | None,
-               status: int = 200, reason: str | None = None) -> None:
-        delivery.outcome, delivery.status_code, delivery.reason = outcome, status, reason
-        delivery.transaction_id = transaction_id
-        delivery.latency_ms = int((time.perf_counter() - self.started) * 1000)
+    def finish(self, delivery: DeliveryRef, outcome: str, transaction_id: str | None,
+               reason: str | None = None) -> None:
+        db.session.connection().execute(_FINISH_DELIVERY, {
+            "delivery_id": delivery.id, "outcome": outcome, "transaction_id": transaction_id,
+            "reason": reason, "latency_ms": self._latency()})
 
-    def reject(self, server: Server | None, status: int, reason: str, keep_body: bool = True) -> Reply:
+    def reject(self, server: ServerRef | None, status: int, reason: str, keep_body: bool = True) -> Reply:
         db.session.rollback()
-        delivery = self.start(server)
-        if not keep_body or server is None:
-            delivery.body = None  # attempts nobody can own keep no payload
-        self.finish(delivery, "rejected", None, status, reason)
+        body = self.body if keep_body and server is not None else None  # unowned: no payload
+        self._insert(server, status, "rejected", reason, body, latency_ms=self._latency())
         db.session.commit()
         return Reply(status, {"error": reason})
 
+    def _insert(self, server, status, outcome, reason, body, latency_ms=None) -> int:
+        return db.session.connection().execute(_INSERT_DELIVERY, dict(
+            server_id=server.id if server else None, store=self.store,
+            received_at=self.received_at, status_code=status, outcome=outcome, reason=reason,
+            latency_ms=latency_ms, body=body)).scalar_one()
 
-# Public names for pipelines with their own reply format (ledger.gateway) that reuse
-# the target lookup, secret decryption and delivery log above.
+    def _latency(self) -> int:
+        return int((time.perf_counter() - self.started) * 1000)
+
+
+def find_target(project_id: str, store: str) -> tuple[Server | None, Integration | None]:
+    """The Server and its ``store`` integration as models, for pipelines off the hot path
+    (ledger.gateway) that answer in their own format but share the log and secrets."""
+    server = db.session.scalar(select(Server).filter_by(project_id=project_id))
+    if server is None:
+        return None, None
+    return server, db.session.scalar(select(Integration).filter_by(server_id=server.id,
+                                                                   store=store))
+
+
 DeliveryLog = _Log
-find_target = _target
 read_secret = _secret

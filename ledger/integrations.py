@@ -1,5 +1,5 @@
 """Connecting stores to a Server: secrets are generated (or pasted), encrypted, shown once."""
-from flask import current_app, request, url_for
+from flask import current_app, has_request_context, request
 from sqlalchemy import select
 
 import providers
@@ -7,7 +7,12 @@ from extensions import db
 from ledger.secrets import encrypt, new_secret
 from models import Integration, Server
 from models.base import utcnow
-from providers.base import PayloadError
+from providers.base import PayloadError, currency_code
+
+# Where webhook URLs point when neither TALLY_PUBLIC_URL nor a request says otherwise (CLI).
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
+
+NOT_CONNECTED, WAITING, CONNECTED = "not connected", "waiting", "connected"
 
 
 class IntegrationError(ValueError):
@@ -50,11 +55,59 @@ def find(server_id: int, store: str) -> Integration | None:
     return db.session.scalar(select(Integration).filter_by(server_id=server_id, store=store))
 
 
+MIN_PASTED_SECRET = 16
+
+
+def is_pasted(module) -> bool:
+    """True for stores whose secret the owner pastes in (it comes from the store)."""
+    return getattr(module, "SECRET_SOURCE", "generated") == "pasted"
+
+
+def check_pasted_secret(secret: str) -> str:
+    secret = (secret or "").strip()
+    if len(secret) < MIN_PASTED_SECRET:
+        raise IntegrationError(f"paste the store's secret (at least {MIN_PASTED_SECRET} characters)")
+    return secret
+
+
+def for_server(server_id: int) -> dict[str, Integration]:
+    """The Server's integrations by store name."""
+    rows = db.session.scalars(select(Integration).filter_by(server_id=server_id))
+    return {integration.store: integration for integration in rows}
+
+
+def status(integration: Integration | None) -> str:
+    """Connected once a delivery passed verification (accepted or duplicate)."""
+    if integration is None:
+        return NOT_CONNECTED
+    return CONNECTED if integration.last_delivery_at is not None else WAITING
+
+
+def settings_for(module, currency: str | None = None) -> dict:
+    """The settings a store keeps on its integration, from what the owner chose (validated)."""
+    settings = {}
+    if getattr(module, "CURRENCY_SETTING", False):
+        try:
+            settings["currency"] = currency_code(currency or module.DEFAULT_CURRENCY)
+        except PayloadError as exc:
+            raise IntegrationError(str(exc)) from None
+    elif currency:
+        raise IntegrationError(f"{module.TITLE} takes the currency from each delivery")
+    return settings
+
+
 def webhook_url(server: Server, store: str, **extra) -> str:
-    """The full URL a store posts to. Uses TALLY_PUBLIC_URL when set (behind a proxy)."""
-    path = url_for("webhooks.receive", store=store, projectId=server.project_id, **extra)
-    base = current_app.config.get("PUBLIC_URL") or request.url_root.rstrip("/")
-    return base + path
+    """The full URL a store posts to.
+
+    The base is TALLY_PUBLIC_URL when set (behind a proxy), else the current request's
+    root, else (CLI, no request) http://127.0.0.1:5000.
+    """
+    path = current_app.url_map.bind("localhost").build(
+        "webhooks.receive", {"store": store, "projectId": server.project_id, **extra})
+    base = current_app.config.get("PUBLIC_URL")
+    if not base:
+        base = request.url_root if has_request_context() else DEFAULT_PUBLIC_URL
+    return base.rstrip("/") + path
 
 
 def update_settings(integration: Integration, form) -> dict:

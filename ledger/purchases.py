@@ -1,16 +1,17 @@
 """Recording purchases exactly once, and attributing them.
 
 Idempotency rests on the unique constraint (server_id, store, transaction_id):
-the insert runs in a savepoint, and a duplicate (including one that raced us
-and committed first) raises IntegrityError, which we turn into "duplicate".
-The caller commits; nothing here is visible until it does.
+``insert_purchase`` is one INSERT ... ON CONFLICT DO NOTHING, so a retry, or a copy
+that raced us and committed first, inserts nothing. ``record_purchase`` is the same
+write for callers that want the model back. The caller commits; nothing here is
+visible until it does.
 """
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from extensions import db
 from models import Creator, Player, Purchase, PurchaseItem, Server
-from models.base import fold
+from models.base import fold, utcnow
 
 
 def record_purchase(server: Server, store: str, event, delivery_id: int | None = None):
@@ -20,54 +21,81 @@ def record_purchase(server: Server, store: str, event, delivery_id: int | None =
     already recorded for this Server and store (under its own id or one of
     ``event.duplicate_if_recorded``); the stored purchase is untouched.
     """
-    if aliases := getattr(event, "duplicate_if_recorded", ()):
-        earlier = db.session.scalar(select(Purchase).filter(
-            Purchase.server_id == server.id, Purchase.store == store,
-            Purchase.transaction_id.in_(aliases)).limit(1))
-        if earlier is not None:
-            return earlier, False
-    purchase = _build(server, store, event, delivery_id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(purchase)
-            db.session.flush()
-    except IntegrityError:
-        existing = db.session.scalar(select(Purchase).filter_by(
-            server_id=server.id, store=store, transaction_id=event.transaction_id))
-        if existing is None:  # the constraint that failed was not ours to explain
-            raise
-        return existing, False
-    return purchase, True
+    purchase_id = insert_purchase(server, store, event, delivery_id)
+    if purchase_id is not None:
+        return db.session.get(Purchase, purchase_id), True
+    return db.session.scalar(select(Purchase).filter(
+        Purchase.server_id == server.id, Purchase.store == store,
+        Purchase.transaction_id.in_((event.transaction_id, *event.duplicate_if_recorded)))
+        .order_by(Purchase.id).limit(1)), False
 
 
-def _build(server: Server, store: str, event, delivery_id) -> Purchase:
-    player = find_player(server.id, event.username)
-    purchase = Purchase(
+def insert_purchase(server, store: str, event, delivery_id: int | None = None) -> int | None:
+    """Record a purchase; its id, or None for a duplicate. The one write path for purchases.
+
+    One INSERT ... ON CONFLICT DO NOTHING RETURNING id (SQLite and PostgreSQL) whose player,
+    Campaign and Creator come from subqueries in the same statement; a duplicate (even one
+    racing us from another process) costs no savepoint and no error. The statements are
+    built once; each call only binds values. ``server`` may be a model or any object with
+    ``id`` and ``network_id``.
+    """
+    conn = db.session.connection()  # Core execution: no ORM layer on the hot path
+    if event.duplicate_if_recorded and conn.execute(_RECORDED, {
+            "server_id": server.id, "store": store,
+            "ids": list(event.duplicate_if_recorded)}).first():
+        return None
+    params = _columns(server, store, event, delivery_id) | _attribution_params(server, event)
+    purchase_id = conn.execute(_INSERT_PURCHASE[conn.dialect.name], params).scalar()
+    if purchase_id is not None and event.items:
+        conn.execute(_INSERT_ITEM, [
+            {"purchase_id": purchase_id, "name": i.name, "quantity": i.quantity,
+             "total_minor": i.total_minor} for i in event.items])
+    return purchase_id
+
+
+def _columns(server: Server, store: str, event, delivery_id) -> dict:
+    return dict(
         network_id=server.network_id, server_id=server.id, store=store,
         transaction_id=event.transaction_id, username=event.username,
-        username_key=fold(event.username), player_id=player.id if player else None,
-        campaign_id=player.campaign_id if player else None,
-        creator_id=find_creator_id(server.network_id, event.coupon),
-        coupon=event.coupon, uuid=event.uuid, email=event.email,
-        amount_minor=event.amount_minor, reversed_minor=0, currency=event.currency,
-        recurring=event.recurring, purchased_at=event.purchased_at,
-        delivery_id=delivery_id, extra=event.extra or None,
+        username_key=fold(event.username), coupon=event.coupon, uuid=event.uuid,
+        email=event.email, amount_minor=event.amount_minor, reversed_minor=0,
+        currency=event.currency, recurring=event.recurring, purchased_at=event.purchased_at,
+        received_at=utcnow(), delivery_id=delivery_id, extra=event.extra or None,
     )
-    purchase.items = [PurchaseItem(name=i.name, quantity=i.quantity, total_minor=i.total_minor)
-                      for i in event.items]
-    return purchase
+
+
+def _attribution():
+    """player_id, campaign_id, creator_id as subqueries: the player by folded username on the
+    Server (their originating Campaign comes with them), the Creator by folded coupon code."""
+    player = (Player.server_id == bindparam("a_server_id")) & \
+        (Player.username_key == bindparam("a_username_key"))
+    creator = (Creator.network_id == bindparam("a_network_id")) & \
+        (Creator.code_key == bindparam("a_code_key"))
+    return {"player_id": select(Player.id).where(player).limit(1).scalar_subquery(),
+            "campaign_id": select(Player.campaign_id).where(player).limit(1).scalar_subquery(),
+            "creator_id": select(Creator.id).where(creator).limit(1).scalar_subquery()}
+
+
+def _attribution_params(server: Server, event) -> dict:
+    return {"a_server_id": server.id, "a_username_key": fold(event.username),
+            "a_network_id": server.network_id,
+            "a_code_key": fold(event.coupon) if event.coupon else None}
+
+
+_INSERT_PURCHASE = {
+    name: dialect.insert(Purchase.__table__).values(**_attribution())
+    .on_conflict_do_nothing(index_elements=["server_id", "store", "transaction_id"])
+    .returning(Purchase.__table__.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_INSERT_ITEM = insert(PurchaseItem.__table__)
+_RECORDED = select(Purchase.id).where(
+    Purchase.server_id == bindparam("server_id"), Purchase.store == bindparam("store"),
+    Purchase.transaction_id.in_(bindparam("ids", expanding=True))).limit(1)
 
 
 def find_player(server_id: int, username: str) -> Player | None:
     return db.session.scalar(select(Player).filter_by(server_id=server_id,
                                                       username_key=fold(username)))
-
-
-def find_creator_id(network_id: int, code: str | None) -> int | None:
-    if not code:
-        return None
-    return db.session.scalar(select(Creator.id).filter_by(network_id=network_id,
-                                                          code_key=fold(code)))
 
 
 def rematch_unmatched(player: Player) -> int:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
@@ -220,8 +221,8 @@ def parse_timestamp(value, field_name: str, default: datetime) -> datetime:
     if not isinstance(value, str):
         raise PayloadError(f"{field_name} must be an ISO 8601 timestamp")
     text = value.strip()
-    if text.isdigit():
-        return _from_epoch(int(text), field_name)
+    if _EPOCH.match(text):
+        return _from_epoch(Decimal(text), field_name)
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -283,6 +284,29 @@ def string_field(obj: dict, key: str, where: str = "", required: bool = False,
     if len(value) > max_length:
         raise PayloadError(f"{where}{key} is longer than {max_length} characters")
     return value
+
+
+_EPOCH = re.compile(r"^\d+(\.\d+)?$")
+_PLACEHOLDER = re.compile(r"^\{[^{}]*\}$")
+
+
+def template_value(data: dict, key: str, max_length: int = 254) -> str | None:
+    """A field filled in by a store's {placeholder} template, as a string, or None when absent.
+
+    Absent means: missing, null, empty, or a placeholder the store left unsubstituted
+    (the value is still ``{name}``). Numbers are accepted and kept as their exact text.
+    """
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise PayloadError(f"{key} must be a string")
+    text = str(value).strip()
+    if not text or _PLACEHOLDER.match(text):
+        return None
+    if len(text) > max_length:
+        raise PayloadError(f"{key} is longer than {max_length} characters")
+    return text
 
 
 def currency_code(value, field_name: str = "currency") -> str:

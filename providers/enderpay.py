@@ -24,6 +24,7 @@ TITLE = "EnderPay"
 SECRET_SOURCE = "generated"  # Tally generates the token that goes into the URL
 SETTINGS = {"currency": "The currency your EnderPay store charges in (3 letters, e.g. EUR)"}
 DEFAULT_CURRENCY = "USD"
+CURRENCY_SETTING = True  # the payload has no currency: the owner picks it on the card
 BUCKET_SECONDS = 600
 
 PURCHASES = {"STORE_PACKAGE_INITIAL": False, "STORE_PACKAGE_RENEWAL": True}  # -> recurring

@@ -13,5 +13,8 @@ document.addEventListener("click", function (event) {
 // Forms and buttons with data-confirm ask before a destructive action.
 document.addEventListener("submit", function (event) {
   var message = event.target.dataset.confirm;
-  if (message && !window.confirm(message)) event.preventDefault();
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+    event.stopPropagation();  // also keeps htmx (hx-post) from sending the form
+  }
 }, true);

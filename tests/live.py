@@ -1,26 +1,81 @@
-"""A real Tally (gunicorn) on 127.0.0.1 for end-to-end tests, against SQLite or PostgreSQL."""
+"""Real servers for tests that need real HTTP: gunicorn (several processes) or a werkzeug thread."""
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(base: str, process=None, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{process.stderr.read().decode()[-3000:]}")
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{base} did not come up")
+
+
+@contextmanager
+def gunicorn(app, workers: int = 4, threads: int = 1):
+    """Serve ``app``'s database and SECRET_KEY from a separate gunicorn with ``workers`` processes."""
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+               TALLY_SECRET_KEY=app.config["SECRET_KEY"], TALLY_INSTANCE_PATH=app.instance_path,
+               TALLY_RATELIMIT="off")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
+         "-b", f"127.0.0.1:{port}", "--backlog", "2048", "--log-level", "warning", "app:create_app()"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def thread_server(app):
+    """Serve ``app`` itself from a threaded werkzeug server in this process."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        wait_until_up(base)
+        yield base
+    finally:
+        server.shutdown()
+        thread.join(5)
 
 
 def fresh_postgres_database(base_url: str, name: str) -> str:
@@ -67,15 +122,12 @@ class LiveTally:
              "--timeout", "60", "app:create_app()"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/healthz", timeout=1).read()
-                return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
+        try:
+            wait_until_up(self.url, timeout=30)
+        except RuntimeError:
+            self.stop()
+            raise
+        return self
 
     def kill(self) -> None:
         """kill -9 the whole gunicorn process group, as a crash would."""
