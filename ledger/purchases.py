@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
+from ledger import rollups
 from models import Creator, Player, Purchase, PurchaseItem, Server
 from models.base import fold
 
@@ -30,6 +31,7 @@ def record_purchase(server: Server, store: str, event, delivery_id: int | None =
         if existing is None:  # the constraint that failed was not ours to explain
             raise
         return existing, False
+    rollups.add_purchase(purchase)
     return purchase, True
 
 
@@ -61,3 +63,15 @@ def find_creator_id(network_id: int, code: str | None) -> int | None:
         return None
     return db.session.scalar(select(Creator.id).filter_by(network_id=network_id,
                                                           code_key=fold(code)))
+
+
+def rematch_unmatched(player: Player) -> int:
+    """Attribute this Server's Unmatched purchases by ``player``'s name to them (first join).
+
+    Minimal version for the revenue branch; reconcile with the players branch at merge.
+    """
+    purchases = db.session.scalars(select(Purchase).filter_by(
+        server_id=player.server_id, username_key=player.username_key, player_id=None)).all()
+    for purchase in purchases:
+        rollups.reattribute(purchase, player.id, player.campaign_id)
+    return len(purchases)

@@ -1,15 +1,17 @@
 """All models, imported here so Alembic and the app see every table."""
 from models.campaign import Campaign, CampaignHostname
 from models.creator import Creator
+from models.exchange_rate import ExchangeRate
 from models.integration import Delivery, Integration
 from models.network import MEMBER, OWNER, Membership, Network
 from models.player import Player
 from models.purchase import Adjustment, Purchase, PurchaseItem
+from models.rollup import Buyer, ItemDay, RevenueDay
 from models.server import Server
 from models.user import User
 
 __all__ = [
-    "Adjustment", "Campaign", "CampaignHostname", "Creator", "Delivery", "Integration",
-    "MEMBER", "Membership", "Network", "OWNER", "Player", "Purchase", "PurchaseItem",
-    "Server", "User",
+    "Adjustment", "Buyer", "Campaign", "CampaignHostname", "Creator", "Delivery", "ExchangeRate",
+    "Integration", "ItemDay", "MEMBER", "Membership", "Network", "OWNER", "Player", "Purchase",
+    "PurchaseItem", "RevenueDay", "Server", "User",
 ]
