@@ -156,7 +156,7 @@ def purchases(network_id=None, server_id=None):
     template = "revenue/_purchase_table.html" if partial else "revenue/purchases.html"
     response = Response(render_template(template, network=network, server=server, form=form,
                                         page=page))
-    response.headers["Vary"] = "HX-Request"
+    response.vary.add("HX-Request")
     return response
 
 
