@@ -122,7 +122,7 @@ def overview(network_id=None, server_id=None):
     converted = exchange_rates.converted_total(network, {t.currency: t.net for t in totals})
     return render_template("revenue/overview.html", network=network, server=server, form=form,
                            totals=totals, converted=converted, tables=_tables(scope, server),
-                           charts=charts(revenue.daily_net(scope), scope))
+                           charts=charts(scope))
 
 
 BREAKDOWNS = [("campaign", "By Campaign"), ("creator", "By creator code"),
@@ -428,34 +428,47 @@ def export_url() -> str:
 
 # --- the chart ------------------------------------------------------------------------------
 
-CHART_WIDTH, CHART_HEIGHT, MAX_BARS = 720, 160, 120
+CHART_WIDTH, CHART_HEIGHT, MAX_DAYS = 720, 160, 120
 
 
-def charts(series: dict, scope) -> list[dict]:
-    """Bar geometry (integers) for an inline SVG per currency; buckets of 1, 7 or 30 days."""
+def charts(scope) -> list[dict]:
+    """Bar geometry (integers) for an inline SVG per currency: per day, or per month when
+    the period is longer than MAX_DAYS."""
+    start = scope.start or revenue.first_month(scope.network_id, scope.server_id)
+    if start is None:
+        return []
+    end = scope.end or datetime.now(timezone.utc).date()
+    monthly = (end - start).days >= MAX_DAYS
+    if monthly:
+        start = start.replace(day=1)
+    buckets = _buckets(start, end, monthly)
     result = []
-    for currency, points in sorted(series.items()):
-        start = scope.start or points[0][0]
-        end = scope.end or max(points[-1][0], datetime.now(timezone.utc).date())
-        days = (end - start).days + 1
-        size = next(n for n in (1, 7, 30, 365) if days <= n * MAX_BARS or n == 365)
-        buckets = [0] * ((days + size - 1) // size)
+    for currency, points in sorted(revenue.net_by_day(scope, monthly).items()):
+        values = dict.fromkeys(buckets, 0)
         for day, net in points:
-            if start <= day <= end:
-                buckets[(day - start).days // size] += net
-        result.append(_bars(currency, start, size, buckets))
+            if day in values:
+                values[day] += net
+        result.append(_bars(currency, list(values.items()), monthly))
     return result
 
 
-def _bars(currency, start, size, buckets) -> dict:
-    top = max(max(buckets), 1)
-    width = CHART_WIDTH // len(buckets)
+def _buckets(start: date, end: date, monthly: bool) -> list[date]:
+    days, day = [], start
+    while day <= end:
+        days.append(day)
+        day = (day.replace(day=1) + timedelta(days=32)).replace(day=1) if monthly else (
+            day + timedelta(days=1))
+    return days
+
+
+def _bars(currency, points, monthly) -> dict:
+    top = max(max(value for _, value in points), 1)
+    width = max(CHART_WIDTH // len(points), 1)
     bars = []
-    for i, value in enumerate(buckets):
+    for i, (day, value) in enumerate(points):
         height = max(value, 0) * CHART_HEIGHT // top
-        first = start + timedelta(days=i * size)
-        label = first.isoformat() if size == 1 else f"{size} days from {first.isoformat()}"
+        label = day.strftime("%Y-%m") if monthly else day.isoformat()
         bars.append({"x": i * width, "y": CHART_HEIGHT - height, "width": max(width - 1, 1),
                      "height": height, "label": label, "value": value})
-    return {"currency": currency, "bars": bars, "top": top, "width": width * len(buckets),
-            "height": CHART_HEIGHT, "first": start, "size": size}
+    return {"currency": currency, "bars": bars, "top": top, "width": width * len(points),
+            "height": CHART_HEIGHT, "first": points[0][0], "monthly": monthly}

@@ -8,12 +8,12 @@ All amounts are integers in minor units, per currency.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
-from models import Buyer, Campaign, Creator, ItemDay, Purchase, RevenueDay, Server
-from models.rollup import CAMPAIGN, CREATOR, MATCHED
+from models import BuyerDay, Campaign, Creator, ItemDay, Purchase, RevenueDay, Server
+from models.rollup import ALL_SERVERS, ALL_STORES, CAMPAIGN, CREATOR, DAY, MATCHED, MONTH
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -97,16 +97,43 @@ def divide_rounded(numerator: int, denominator: int) -> int:
 # --- figures from the rollups ---------------------------------------------------------
 
 def _rollup_filter(query, model, scope: Scope):
+    return _place_filter(query, model, scope).where(_period(model, scope))
+
+
+def _place_filter(query, model, scope: Scope):
+    """Network, Server and store; not the period."""
     query = query.where(model.network_id == scope.network_id)
     if scope.server_id is not None:
         query = query.where(model.server_id == scope.server_id)
     if scope.store:
         query = query.where(model.store == scope.store)
-    if scope.start is not None and hasattr(model, "day"):
-        query = query.where(model.day >= scope.start)
-    if scope.end is not None and hasattr(model, "day"):
-        query = query.where(model.day <= scope.end)
     return query
+
+
+def _period(model, scope: Scope):
+    """Rollup rows covering the period: whole months from month rows, its edges from day rows."""
+    start, end = scope.start, scope.end
+    first_month = start if start is None or start.day == 1 else _next_month(start)
+    after_months = None if end is None else (
+        _next_month(end) if _next_month(end) - end == timedelta(days=1) else end.replace(day=1))
+    if first_month and after_months and first_month >= after_months:
+        return and_(model.span == DAY, *_within(model.day, start, end + timedelta(days=1)))
+    parts = [and_(model.span == MONTH, *_within(model.day, first_month, after_months))]
+    if start is not None and start < first_month:
+        parts.append(and_(model.span == DAY, *_within(model.day, start, first_month)))
+    if end is not None:
+        parts.append(and_(model.span == DAY, *_within(model.day, after_months,
+                                                      end + timedelta(days=1))))
+    return or_(*parts)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _within(column, low: date | None, high: date | None) -> list:
+    """low <= column < high, either bound optional."""
+    return ([column >= low] if low else []) + ([column < high] if high else [])
 
 
 def _sums():
@@ -139,15 +166,15 @@ def headline(scope: Scope) -> list[Totals]:
 def unique_buyers(scope: Scope) -> dict[str, int]:
     """Distinct buyers (by folded username) per currency.
 
-    Open-ended periods use the Buyer rollup (buyers whose last purchase day is in the
-    period); a range that ends is counted from its purchases.
+    Open-ended periods use BuyerDay (buyers whose last purchase day is in the period);
+    a range that ends is counted from its purchases.
     """
     if scope.end is None:
-        query = _rollup_filter(select(Buyer.currency, func.count(func.distinct(Buyer.buyer_key))),
-                               Buyer, scope)
-        if scope.start is not None:
-            query = query.where(Buyer.last_day >= scope.start)
-        query = query.group_by(Buyer.currency)
+        query = select(BuyerDay.currency, func.sum(BuyerDay.buyers)).where(
+            BuyerDay.network_id == scope.network_id,
+            BuyerDay.server_id == (scope.server_id or ALL_SERVERS),
+            BuyerDay.store == (scope.store or ALL_STORES),
+            *_within(BuyerDay.day, scope.start, None)).group_by(BuyerDay.currency)
     else:
         query = _purchase_query(PurchaseFilter(scope)).with_only_columns(
             Purchase.currency, func.count(func.distinct(Purchase.username_key))
@@ -215,29 +242,47 @@ def sort_rows(rows: list[Row], sort: str) -> list[Row]:
     return sorted(rows, key=lambda r: r.currency)
 
 
-def daily_net(scope: Scope) -> dict[str, list[tuple[date, int]]]:
-    """Net revenue per day and currency (days with no purchases are absent)."""
-    query = _rollup_filter(select(
-        RevenueDay.day, RevenueDay.currency,
-        func.sum(RevenueDay.gross_minor - RevenueDay.refunded_minor - RevenueDay.chargeback_minor)
-    ), RevenueDay, scope).where(RevenueDay.dimension == MATCHED).group_by(
-        RevenueDay.day, RevenueDay.currency).order_by(RevenueDay.day)
-    series: dict[str, list[tuple[date, int]]] = {}
-    for day, currency, net in db.session.execute(query):
-        series.setdefault(currency, []).append((day, int(net)))
-    return series
+def net_by_day(scope: Scope, monthly: bool = False) -> dict[str, list[tuple[date, int]]]:
+    """Net revenue per day (or per month: keyed by its 1st) and currency; empty days absent."""
+    net = func.sum(RevenueDay.gross_minor - RevenueDay.refunded_minor
+                   - RevenueDay.chargeback_minor)
+    query = select(RevenueDay.day, RevenueDay.currency, net).where(
+        RevenueDay.dimension == MATCHED).group_by(RevenueDay.day, RevenueDay.currency)
+    if monthly:
+        query = _rollup_filter(query, RevenueDay, scope)
+    else:
+        query = _place_filter(query, RevenueDay, scope).where(
+            RevenueDay.span == DAY, *_within(RevenueDay.day, scope.start, scope.end and (
+                scope.end + timedelta(days=1))))
+    series: dict[str, dict[date, int]] = {}
+    for day, currency, amount in db.session.execute(query):
+        bucket = day.replace(day=1) if monthly else day
+        points = series.setdefault(currency, {})
+        points[bucket] = points.get(bucket, 0) + int(amount)
+    return {currency: sorted(points.items()) for currency, points in series.items()}
+
+
+def _all_time_months(network_id: int, server_id: int | None = None):
+    query = select(RevenueDay).where(RevenueDay.network_id == network_id,
+                                     RevenueDay.span == MONTH, RevenueDay.dimension == MATCHED)
+    return query if server_id is None else query.where(RevenueDay.server_id == server_id)
 
 
 def stores(network_id: int, server_id: int | None = None) -> list[str]:
     """Stores that have sent purchases (for the store filter)."""
-    scope = Scope(network_id, server_id)
-    query = _rollup_filter(select(RevenueDay.store).distinct(), RevenueDay, scope)
-    return sorted(db.session.scalars(query.where(RevenueDay.dimension == MATCHED)))
+    query = _all_time_months(network_id, server_id).with_only_columns(RevenueDay.store)
+    return sorted(db.session.scalars(query.distinct()))
 
 
-def first_day(scope: Scope) -> date | None:
-    query = _rollup_filter(select(func.min(RevenueDay.day)), RevenueDay, scope)
-    return db.session.scalar(query.where(RevenueDay.dimension == MATCHED))
+def first_month(network_id: int, server_id: int | None = None) -> date | None:
+    query = _all_time_months(network_id, server_id).with_only_columns(func.min(RevenueDay.day))
+    return db.session.scalar(query)
+
+
+def currencies(network_id: int) -> list[str]:
+    """Currencies the Network has been paid in."""
+    query = _all_time_months(network_id).with_only_columns(RevenueDay.currency)
+    return sorted(db.session.scalars(query.distinct()))
 
 
 # --- the purchase list ----------------------------------------------------------------
@@ -323,8 +368,3 @@ def iter_purchases(f: PurchaseFilter, chunk: int = 500):
     yield from db.session.scalars(query)
 
 
-
-def currencies(network_id: int) -> list[str]:
-    """Currencies the Network has been paid in."""
-    query = select(RevenueDay.currency).distinct().where(RevenueDay.network_id == network_id)
-    return sorted(db.session.scalars(query))

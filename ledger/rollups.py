@@ -7,14 +7,17 @@ the caller's transaction:
 * ``add_reversal(p, kind, n)``   — ledger.corrections.apply_reversal
 * ``reattribute(p, player_id, campaign_id)`` — link, unlink, and rematch_unmatched
 
-The upsert is portable and safe under concurrency: UPDATE; if no row, INSERT in a
-savepoint; if another transaction inserted first (IntegrityError), UPDATE again.
+Figures are kept per day and per month (``span``), so any period reads at most its
+edge days plus whole months. The upsert is portable and safe under concurrency:
+UPDATE; if no row, INSERT in a savepoint; if another transaction inserted it first
+(IntegrityError), UPDATE again.
 
-Unique buyers: ``Buyer`` keeps each (Server, currency, store, buyer)'s first and last
-purchase day. "Buyers since day D" (7/30/90 days, all time) is then the number of
-buyers whose last purchase day is >= D: exact, and it costs one row per buyer rather
-than one per purchase. A range that ends in the past cannot be answered this way;
-ledger.revenue counts it from the purchases in that range (bounded by the range).
+Unique buyers: ``Buyer`` keeps each buyer's last purchase day and ``BuyerDay`` counts
+buyers by that day, per scope (Network or Server, all stores or one). Buyers in
+"the last N days" or "all time" are the buyers whose last purchase day is in the
+period: a sum over at most one BuyerDay row per day, however many buyers there are,
+and exact. (A range that ends in the past cannot be answered this way; ledger.revenue
+counts it from that range's purchases.)
 
 ``rebuild_rollups()`` recomputes everything from purchases and adjustments (used by
 bench/revenue after a bulk insert, and by the tests as the reference).
@@ -25,9 +28,9 @@ from sqlalchemy import and_, case, delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import Adjustment, Buyer, ItemDay, Purchase, RevenueDay
+from models import Adjustment, Buyer, BuyerDay, ItemDay, Purchase, PurchaseItem, RevenueDay
 from models.purchase import CHARGEBACK, REFUND
-from models.rollup import CAMPAIGN, CREATOR, MATCHED
+from models.rollup import ALL_SERVERS, ALL_STORES, CAMPAIGN, CREATOR, DAY, MATCHED, MONTH
 
 _MEASURE = {REFUND: "refunded_minor", CHARGEBACK: "chargeback_minor"}
 
@@ -39,7 +42,9 @@ def purchase_day(purchase: Purchase) -> date:
 def add_purchase(purchase: Purchase) -> None:
     """Count a newly recorded purchase in every rollup."""
     _count(purchase, 1)
-    _add_items(purchase)
+    for item in purchase.items:
+        _bump_spans(ItemDay, purchase, {"name": item.name},
+                    {"purchases": 1, "quantity": item.quantity, "total_minor": item.total_minor})
     _add_buyer(purchase)
 
 
@@ -75,51 +80,60 @@ def _count(purchase: Purchase, sign: int) -> None:
 
 
 def _bump_dimensions(purchase: Purchase, deltas: dict) -> None:
+    for dimension, ref_id in ((MATCHED, 1 if purchase.player_id else 0),
+                              (CAMPAIGN, purchase.campaign_id or 0),
+                              (CREATOR, purchase.creator_id or 0)):
+        _bump_spans(RevenueDay, purchase, {"dimension": dimension, "ref_id": ref_id}, deltas)
+
+
+def _bump_spans(model, purchase: Purchase, key: dict, deltas: dict) -> None:
+    day = purchase_day(purchase)
     base = {"network_id": purchase.network_id, "server_id": purchase.server_id,
-            "day": purchase_day(purchase), "currency": purchase.currency, "store": purchase.store}
-    for dimension, ref_id in _dimension_keys(purchase):
-        _bump(RevenueDay, {**base, "dimension": dimension, "ref_id": ref_id}, deltas)
-
-
-def _dimension_keys(purchase: Purchase):
-    return ((MATCHED, 1 if purchase.player_id else 0),
-            (CAMPAIGN, purchase.campaign_id or 0),
-            (CREATOR, purchase.creator_id or 0))
-
-
-def _add_items(purchase: Purchase) -> None:
-    base = {"network_id": purchase.network_id, "server_id": purchase.server_id,
-            "day": purchase_day(purchase), "currency": purchase.currency, "store": purchase.store}
-    for item in purchase.items:
-        _bump(ItemDay, {**base, "name": item.name},
-              {"purchases": 1, "quantity": item.quantity, "total_minor": item.total_minor})
+            "currency": purchase.currency, "store": purchase.store, **key}
+    _bump(model, {**base, "span": DAY, "day": day}, deltas)
+    _bump(model, {**base, "span": MONTH, "day": day.replace(day=1)}, deltas)
 
 
 def _add_buyer(purchase: Purchase) -> None:
-    table = Buyer.__table__
     day = purchase_day(purchase)
-    key = {"network_id": purchase.network_id, "server_id": purchase.server_id,
-           "currency": purchase.currency, "store": purchase.store,
-           "buyer_key": purchase.username_key}
-    changes = {"first_day": case((table.c.first_day > day, day), else_=table.c.first_day),
-               "last_day": case((table.c.last_day < day, day), else_=table.c.last_day)}
-    _upsert(table, key, changes, {"first_day": day, "last_day": day})
+    for server_id in (purchase.server_id, ALL_SERVERS):
+        for store in (purchase.store, ALL_STORES):
+            scope = {"network_id": purchase.network_id, "server_id": server_id, "store": store,
+                     "currency": purchase.currency}
+            _move_buyer(scope, purchase.username_key, day)
+
+
+def _move_buyer(scope: dict, buyer_key: str, day: date) -> None:
+    """Make ``day`` the buyer's last purchase day if it is later, keeping BuyerDay in step."""
+    key = {**scope, "buyer_key": buyer_key}
+    row = db.session.execute(select(Buyer.id, Buyer.last_day).filter_by(**key)
+                             .with_for_update()).first()
+    if row is not None and row.last_day >= day:
+        return
+    if row is not None:
+        db.session.execute(update(Buyer.__table__).where(Buyer.__table__.c.id == row.id)
+                           .values(last_day=day))
+        _bump(BuyerDay, {**scope, "day": row.last_day}, {"buyers": -1})
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(Buyer.__table__).values(**key, last_day=day))
+        except IntegrityError:  # another transaction recorded this buyer first
+            _move_buyer(scope, buyer_key, day)
+            return
+    _bump(BuyerDay, {**scope, "day": day}, {"buyers": 1})
 
 
 def _bump(model, key: dict, deltas: dict) -> None:
     table = model.__table__
-    changes = {name: table.c[name] + value for name, value in deltas.items()}
-    _upsert(table, key, changes, deltas)
-
-
-def _upsert(table, key: dict, changes: dict, initial: dict) -> None:
     where = and_(*(table.c[name] == value for name, value in key.items()))
-    statement = update(table).where(where).values(changes)
+    statement = update(table).where(where).values(
+        {name: table.c[name] + value for name, value in deltas.items()})
     if db.session.execute(statement).rowcount:
         return
     try:
         with db.session.begin_nested():
-            db.session.execute(insert(table).values(**key, **initial))
+            db.session.execute(insert(table).values(**key, **deltas))
     except IntegrityError:  # another transaction inserted the row first
         db.session.execute(statement)
 
@@ -128,72 +142,84 @@ def _upsert(table, key: dict, changes: dict, initial: dict) -> None:
 
 def rebuild_rollups(network_id: int | None = None) -> None:
     """Recompute every rollup row (of one Network, or all) from purchases and adjustments."""
-    for model in (RevenueDay, ItemDay, Buyer):
+    for model in (RevenueDay, ItemDay, Buyer, BuyerDay):
         statement = delete(model)
         if network_id is not None:
             statement = statement.where(model.network_id == network_id)
         db.session.execute(statement)
-    for dimension, ref in _rebuild_dimensions():
-        db.session.execute(_revenue_select(dimension, ref, network_id))
-    db.session.execute(_items_select(network_id))
-    db.session.execute(_buyers_select(network_id))
+    for span in (DAY, MONTH):
+        for dimension, ref in ((MATCHED, case((Purchase.player_id.is_(None), 0), else_=1)),
+                               (CAMPAIGN, func.coalesce(Purchase.campaign_id, 0)),
+                               (CREATOR, func.coalesce(Purchase.creator_id, 0))):
+            db.session.execute(_revenue_select(span, dimension, ref, network_id))
+        db.session.execute(_items_select(span, network_id))
+    for all_servers in (False, True):
+        for all_stores in (False, True):
+            db.session.execute(_buyers_select(all_servers, all_stores, network_id))
+    db.session.execute(_buyer_days_select(network_id))
 
 
-def _day(column):
-    return func.date(column)
-
-
-def _rebuild_dimensions():
-    return ((MATCHED, case((Purchase.player_id.is_(None), 0), else_=1)),
-            (CAMPAIGN, func.coalesce(Purchase.campaign_id, 0)),
-            (CREATOR, func.coalesce(Purchase.creator_id, 0)))
-
-
-def _reversals_by_purchase():
-    def total(kind):
-        return func.coalesce(func.sum(case((Adjustment.kind == kind, Adjustment.amount_minor),
-                                           else_=0)), 0)
-    return (select(Adjustment.purchase_id, total(REFUND).label("refunded"),
-                   total(CHARGEBACK).label("chargeback"))
-            .group_by(Adjustment.purchase_id).subquery())
+def _day(span: str):
+    """The purchase's UTC day (or the 1st of its month) as SQL, on SQLite and PostgreSQL."""
+    if span == DAY:
+        return func.date(Purchase.purchased_at)
+    if db.engine.dialect.name == "sqlite":
+        return func.date(Purchase.purchased_at, "start of month")
+    return func.date(func.date_trunc("month", Purchase.purchased_at))
 
 
 def _scoped(query, network_id):
     return query if network_id is None else query.where(Purchase.network_id == network_id)
 
 
-def _revenue_select(dimension: str, ref, network_id):
-    rev = _reversals_by_purchase()
-    keys = (Purchase.network_id, Purchase.server_id, _day(Purchase.purchased_at),
-            Purchase.currency, Purchase.store, ref)
+def _revenue_select(span: str, dimension: str, ref, network_id):
+    def total(kind):
+        return func.coalesce(func.sum(case((Adjustment.kind == kind, Adjustment.amount_minor),
+                                           else_=0)), 0)
+
+    reversals = (select(Adjustment.purchase_id, total(REFUND).label("refunded"),
+                        total(CHARGEBACK).label("chargeback"))
+                 .group_by(Adjustment.purchase_id).subquery())
+    keys = (Purchase.network_id, Purchase.server_id, _day(span), Purchase.currency,
+            Purchase.store, ref)
     query = _scoped(select(
-        *keys, literal(dimension), func.count(), func.sum(Purchase.amount_minor),
-        func.coalesce(func.sum(rev.c.refunded), 0), func.coalesce(func.sum(rev.c.chargeback), 0),
-    ).outerjoin(rev, rev.c.purchase_id == Purchase.id), network_id).group_by(*keys)
-    columns = ("network_id", "server_id", "day", "currency", "store", "ref_id", "dimension",
-               "purchases", "gross_minor", "refunded_minor", "chargeback_minor")
+        *keys, literal(span), literal(dimension), func.count(), func.sum(Purchase.amount_minor),
+        func.coalesce(func.sum(reversals.c.refunded), 0),
+        func.coalesce(func.sum(reversals.c.chargeback), 0),
+    ).outerjoin(reversals, reversals.c.purchase_id == Purchase.id), network_id).group_by(*keys)
+    columns = ("network_id", "server_id", "day", "currency", "store", "ref_id", "span",
+               "dimension", "purchases", "gross_minor", "refunded_minor", "chargeback_minor")
     return insert(RevenueDay).from_select(columns, query)
 
 
-def _items_select(network_id):
-    from models import PurchaseItem
-
-    keys = (Purchase.network_id, Purchase.server_id, _day(Purchase.purchased_at),
-            Purchase.currency, Purchase.store, PurchaseItem.name)
-    query = _scoped(select(*keys, func.count(), func.sum(PurchaseItem.quantity),
+def _items_select(span: str, network_id):
+    keys = (Purchase.network_id, Purchase.server_id, _day(span), Purchase.currency,
+            Purchase.store, PurchaseItem.name)
+    query = _scoped(select(*keys, literal(span), func.count(), func.sum(PurchaseItem.quantity),
                            func.sum(PurchaseItem.total_minor))
                     .join(Purchase, Purchase.id == PurchaseItem.purchase_id),
                     network_id).group_by(*keys)
-    columns = ("network_id", "server_id", "day", "currency", "store", "name", "purchases",
-               "quantity", "total_minor")
+    columns = ("network_id", "server_id", "day", "currency", "store", "name", "span",
+               "purchases", "quantity", "total_minor")
     return insert(ItemDay).from_select(columns, query)
 
 
-def _buyers_select(network_id):
-    keys = (Purchase.network_id, Purchase.server_id, Purchase.currency, Purchase.store,
-            Purchase.username_key)
-    query = _scoped(select(*keys, func.min(_day(Purchase.purchased_at)),
-                           func.max(_day(Purchase.purchased_at))), network_id).group_by(*keys)
-    columns = ("network_id", "server_id", "currency", "store", "buyer_key", "first_day",
-               "last_day")
-    return insert(Buyer).from_select(columns, query)
+def _buyers_select(all_servers: bool, all_stores: bool, network_id):
+    server = literal(ALL_SERVERS) if all_servers else Purchase.server_id
+    store = literal(ALL_STORES) if all_stores else Purchase.store
+    groups = [Purchase.network_id, Purchase.currency, Purchase.username_key]
+    groups += [] if all_servers else [Purchase.server_id]
+    groups += [] if all_stores else [Purchase.store]
+    query = _scoped(select(Purchase.network_id, server, store, Purchase.currency,
+                           Purchase.username_key, func.max(_day(DAY))), network_id)
+    columns = ("network_id", "server_id", "store", "currency", "buyer_key", "last_day")
+    return insert(Buyer).from_select(columns, query.group_by(*groups))
+
+
+def _buyer_days_select(network_id):
+    keys = (Buyer.network_id, Buyer.server_id, Buyer.store, Buyer.currency, Buyer.last_day)
+    query = select(*keys, func.count()).group_by(*keys)
+    if network_id is not None:
+        query = query.where(Buyer.network_id == network_id)
+    columns = ("network_id", "server_id", "store", "currency", "day", "buyers")
+    return insert(BuyerDay).from_select(columns, query)

@@ -6,12 +6,12 @@ from models.integration import Delivery, Integration
 from models.network import MEMBER, OWNER, Membership, Network
 from models.player import Player
 from models.purchase import Adjustment, Purchase, PurchaseItem
-from models.rollup import Buyer, ItemDay, RevenueDay
+from models.rollup import Buyer, BuyerDay, ItemDay, RevenueDay
 from models.server import Server
 from models.user import User
 
 __all__ = [
-    "Adjustment", "Buyer", "Campaign", "CampaignHostname", "Creator", "Delivery", "ExchangeRate",
-    "Integration", "ItemDay", "MEMBER", "Membership", "Network", "OWNER", "Player", "Purchase",
-    "PurchaseItem", "RevenueDay", "Server", "User",
+    "Adjustment", "Buyer", "BuyerDay", "Campaign", "CampaignHostname", "Creator", "Delivery",
+    "ExchangeRate", "Integration", "ItemDay", "MEMBER", "Membership", "Network", "OWNER", "Player",
+    "Purchase", "PurchaseItem", "RevenueDay", "Server", "User",
 ]

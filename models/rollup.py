@@ -9,7 +9,11 @@ can sum one dimension without double counting:
 
 0 stands for "none" so the unique constraint covers every row. Reversals are booked
 on the purchase's own day (figures are by purchase date). ``ItemDay`` holds gross item
-totals; ``Buyer`` holds each buyer's first and last purchase day (see ledger.rollups).
+totals. Both keep two spans: ``day`` rows and ``month`` rows (``day`` is then the 1st of
+the month), so a long period reads whole months plus the days at its edges.
+
+``Buyer`` and ``BuyerDay`` count unique buyers (see ledger.rollups): server_id 0 means
+"all Servers of the Network" and store "" means "all stores".
 """
 from sqlalchemy import BigInteger, Date, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,19 +25,25 @@ MATCHED = "matched"
 CAMPAIGN = "campaign"
 CREATOR = "creator"
 DIMENSIONS = (MATCHED, CAMPAIGN, CREATOR)
+DAY = "day"
+MONTH = "month"
+SPANS = (DAY, MONTH)
+ALL_SERVERS = 0
+ALL_STORES = ""
 
 
 class RevenueDay(db.Model):
     __tablename__ = "revenue_days"
     __table_args__ = (
-        UniqueConstraint("server_id", "day", "currency", "store", "dimension", "ref_id"),
-        Index("ix_revenue_days_network", "network_id", "dimension", "day"),
+        UniqueConstraint("server_id", "span", "day", "currency", "store", "dimension", "ref_id"),
+        Index("ix_revenue_days_network", "network_id", "dimension", "span", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # No foreign keys: rollups are derived data, rebuilt by ledger.rollups.rebuild_rollups().
     network_id: Mapped[int] = mapped_column(Integer)
     server_id: Mapped[int] = mapped_column(Integer)
+    span: Mapped[str] = mapped_column(String(5))
     day = mapped_column(Date, nullable=False)
     currency: Mapped[str] = mapped_column(String(3))
     store: Mapped[str] = mapped_column(String(32))
@@ -48,13 +58,14 @@ class RevenueDay(db.Model):
 class ItemDay(db.Model):
     __tablename__ = "item_days"
     __table_args__ = (
-        UniqueConstraint("server_id", "day", "currency", "store", "name"),
-        Index("ix_item_days_network", "network_id", "day"),
+        UniqueConstraint("server_id", "span", "day", "currency", "store", "name"),
+        Index("ix_item_days_network", "network_id", "span", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     network_id: Mapped[int] = mapped_column(Integer)
     server_id: Mapped[int] = mapped_column(Integer)
+    span: Mapped[str] = mapped_column(String(5))
     day = mapped_column(Date, nullable=False)
     currency: Mapped[str] = mapped_column(String(3))
     store: Mapped[str] = mapped_column(String(32))
@@ -65,22 +76,37 @@ class ItemDay(db.Model):
 
 
 class Buyer(db.Model):
-    """One row per (Server, currency, store, buyer): unique buyers since a day is a count here."""
+    """A buyer's last purchase day, per (Network, Server or 0, store or "", currency)."""
 
     __tablename__ = "revenue_buyers"
-    __table_args__ = (
-        UniqueConstraint("server_id", "currency", "store", "buyer_key"),
-        Index("ix_revenue_buyers_network", "network_id", "last_day"),
-    )
+    __table_args__ = (UniqueConstraint("network_id", "server_id", "store", "currency",
+                                       "buyer_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     network_id: Mapped[int] = mapped_column(Integer)
     server_id: Mapped[int] = mapped_column(Integer)
-    currency: Mapped[str] = mapped_column(String(3))
     store: Mapped[str] = mapped_column(String(32))
+    currency: Mapped[str] = mapped_column(String(3))
     buyer_key: Mapped[str] = mapped_column(String(64))
-    first_day = mapped_column(Date, nullable=False)
     last_day = mapped_column(Date, nullable=False)
+
+
+class BuyerDay(db.Model):
+    """How many buyers (of that scope) made their last purchase on ``day``.
+
+    Buyers since day D = the sum over days >= D: one row per day, however many buyers.
+    """
+
+    __tablename__ = "revenue_buyer_days"
+    __table_args__ = (UniqueConstraint("network_id", "server_id", "store", "currency", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(Integer)
+    server_id: Mapped[int] = mapped_column(Integer)
+    store: Mapped[str] = mapped_column(String(32))
+    currency: Mapped[str] = mapped_column(String(3))
+    day = mapped_column(Date, nullable=False)
+    buyers: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # Indexes for the filtered purchase list (keyset on purchased_at, id). They live here so
