@@ -38,7 +38,8 @@ SYLLABLES = ["mine", "craft", "steve", "alex", "ender", "creep", "dia", "gold", 
 @click.option("--owner-email", help="Create a Network for this user (created if new).")
 @click.option("--password", help="Password when the owner account is created.")
 @click.option("--purchases", default=3000, show_default=True)
-@click.option("--days", default=120, show_default=True, help="Spread purchases over this many days.")
+@click.option("--days", default=120, show_default=True,
+              help="Spread purchases over this many days.")
 @click.option("--seed", type=int, help="Random seed, for a repeatable data set.")
 @with_appcontext
 def demo(network_id, owner_email, password, purchases, days, seed):
@@ -121,7 +122,8 @@ def _add_player(server, username, campaign_id) -> Player:
 
 
 def _purchases(servers, players, creators, count, days, rng, tag) -> set:
-    """Records ``count`` purchases; returns (server, username) of Unmatched buyers who join later."""
+    """Records ``count`` purchases; returns (server, username) of Unmatched buyers who will
+    join later."""
     now = datetime.now(timezone.utc)
     late = set()
     for n in range(count):

@@ -1,14 +1,14 @@
 """Revenue pages: every figure on the hand-computed set in tests/revenue_data.py."""
-import csv
-import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from extensions import db
 from ledger.purchases import record_purchase
-from models import Network, Server
+from models import Server
 from tests import revenue_data
 from tests.revenue_data import event
 
@@ -143,7 +143,8 @@ def test_converted_total(app, logged_in, server, data):
     assert 'data-figure="converted">20.50 USD<' in html and "(no exchange rate): EUR" in html
     bad = logged_in.post(url + "/rates", data={"currency": "EUR", "rate": "1.0000000001"})
     assert bad.status_code == 400 and b"9 decimal places" in bad.data
-    assert logged_in.post(url + "/rates", data={"currency": "eur", "rate": "1.1"}).status_code == 302
+    saved = logged_in.post(url + "/rates", data={"currency": "eur", "rate": "1.1"})
+    assert saved.status_code == 302
     assert "1.1" in page(logged_in, url)
     html = page(logged_in, f"/networks/{server.network_id}/revenue?period=7")
     assert 'data-figure="converted">23.80 USD<' in html  # 20.50 + 3.00 * 1.1
@@ -174,7 +175,8 @@ def test_other_networks_are_invisible(app, logged_in, server, data, other_networ
     assert "Intruder" not in listing
     exported = page(logged_in, f"/networks/{server.network_id}/revenue/purchases.csv?period=all")
     assert "Intruder" not in exported and "secret-tx" not in exported
-    for url in (f"/networks/{other_network.id}/revenue", f"/servers/{other_network.server_id}/revenue",
+    for url in (f"/networks/{other_network.id}/revenue",
+                f"/servers/{other_network.server_id}/revenue",
                 f"/networks/{other_network.id}/revenue/purchases",
                 f"/networks/{other_network.id}/revenue/purchases.csv",
                 f"/servers/{other_network.server_id}/revenue/purchases.csv",
@@ -192,3 +194,55 @@ def test_pages_need_login(client, server):
 def test_nav_links_to_revenue(logged_in, server):
     html = page(logged_in, f"/networks/{server.network_id}")
     assert f'href="/networks/{server.network_id}/revenue"' in html
+
+
+@pytest.fixture
+def spread(app, server):
+    """Purchases on every 3rd day over ~5 months, two stores, some refunded."""
+    from ledger.corrections import apply_reversal
+
+    with app.app_context():
+        srv = db.session.get(Server, server.id)
+        first = datetime(2024, 1, 30, 12, tzinfo=timezone.utc)
+        for i in range(50):
+            p, _ = record_purchase(srv, ["tebex", "custom"][i % 2], event(
+                f"s{i}", f"buyer{i % 7}", 100 + i, ["USD", "EUR"][i % 3 == 0], [("X", 1, 100 + i)],
+                first + timedelta(days=3 * i)))
+            if i % 4 == 0:
+                apply_reversal(p, "refund", 50)
+        db.session.commit()
+    return server
+
+
+def _expected(app, scope):
+    from models import Purchase
+
+    totals = {}
+    with app.app_context():
+        for p in db.session.query(Purchase).filter_by(network_id=scope.network_id):
+            day = p.purchased_at.date()
+            if ((scope.start and day < scope.start) or (scope.end and day > scope.end)
+                    or (scope.store and p.store != scope.store)):
+                continue
+            t = totals.setdefault(p.currency, [0, 0, 0, set()])
+            t[0] += 1
+            t[1] += p.amount_minor
+            t[2] += p.net_minor
+            t[3].add(p.username_key)
+    return {c: (n, gross, net, len(buyers)) for c, (n, gross, net, buyers) in totals.items()}
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.one_of(st.none(), st.dates(date(2024, 1, 20), date(2024, 7, 1))),
+       length=st.one_of(st.none(), st.integers(0, 120)), store=st.sampled_from([None, "tebex"]))
+def test_any_period_matches_the_purchases(app, spread, start, length, store):
+    """Whole months from month rows plus edge days from day rows add up exactly."""
+    from ledger import revenue
+
+    end = start + timedelta(days=length) if start and length is not None else None
+    scope = revenue.Scope(spread.network_id, None, start, end, store)
+    with app.app_context():
+        got = {t.currency: (t.purchases, t.gross, t.net, t.buyers)
+               for t in revenue.headline(scope)}
+    assert got == _expected(app, scope)
