@@ -14,7 +14,7 @@ from sqlalchemy import select
 from extensions import db
 from ledger import accounts
 from ledger.corrections import apply_reversal
-from ledger.purchases import record_purchase, rematch_unmatched
+from ledger.purchases import find_player, record_purchase, rematch_unmatched
 from ledger.servers import create_server
 from models import Campaign, CampaignHostname, Creator, Network, Player, User
 from models.base import fold
@@ -50,12 +50,14 @@ def demo(network_id, owner_email, password, purchases, days, seed):
     tag = secrets.token_hex(2)
     campaigns = _campaigns(network, tag)
     creators = _creators(network, tag)
-    players = {s.id: _players(s, campaigns, rng, max(purchases // 8, 10), tag) for s in servers}
+    players = {s.id: _players(s, campaigns, rng, max(purchases // 8, 10)) for s in servers}
     db.session.commit()
-    late_joiners = _purchases(servers, players, creators, purchases, days, rng, tag)
+    late_joiners = _purchases(servers, players, creators, purchases, days, rng)
     for server, username in late_joiners:
-        player = _add_player(server, username, rng.choice(campaigns + [None]).id
-                             if rng.random() < 0.7 else None)
+        if find_player(server.id, username):
+            continue
+        campaign = rng.choice(campaigns) if rng.random() < 0.7 else None
+        player = _add_player(server, username, campaign.id if campaign else None)
         rematch_unmatched(player)
     db.session.commit()
     click.echo(f"Network {network.id} ({network.name}): {purchases} purchases on "
@@ -101,12 +103,13 @@ def _creators(network, tag) -> list[Creator]:
     return creators
 
 
-def _username(rng, tag) -> str:
-    return f"{rng.choice(SYLLABLES).capitalize()}{rng.choice(SYLLABLES)}{rng.randrange(1000)}{tag}"
+def _username(rng) -> str:
+    return f"{rng.choice(SYLLABLES).capitalize()}{rng.choice(SYLLABLES)}{rng.randrange(10000)}"
 
 
-def _players(server, campaigns, rng, count, tag) -> list[str]:
-    names = {_username(rng, tag) for _ in range(count)}
+def _players(server, campaigns, rng, count) -> list[str]:
+    names = {_username(rng) for _ in range(count)}
+    names = {name for name in names if find_player(server.id, name) is None}
     for name in names:
         campaign = rng.choice(campaigns) if rng.random() < 0.7 else None
         _add_player(server, name, campaign.id if campaign else None)
@@ -121,7 +124,7 @@ def _add_player(server, username, campaign_id) -> Player:
     return player
 
 
-def _purchases(servers, players, creators, count, days, rng, tag) -> set:
+def _purchases(servers, players, creators, count, days, rng) -> set:
     """Records ``count`` purchases; returns (server, username) of Unmatched buyers who will
     join later."""
     now = datetime.now(timezone.utc)
@@ -129,7 +132,7 @@ def _purchases(servers, players, creators, count, days, rng, tag) -> set:
     for n in range(count):
         server = rng.choice(servers)
         unmatched = rng.random() < 0.1
-        username = _username(rng, tag) if unmatched else rng.choice(players[server.id])
+        username = _username(rng) if unmatched else rng.choice(players[server.id])
         if unmatched and rng.random() < 0.2:
             late.add((server, username))
         store = rng.choice(list(STORES))

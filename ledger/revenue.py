@@ -142,7 +142,7 @@ def _sums():
 
 
 def headline(scope: Scope) -> list[Totals]:
-    """Totals per currency, largest net first."""
+    """Totals per currency, by currency code."""
     query = _rollup_filter(select(RevenueDay.currency, RevenueDay.ref_id, *_sums()),
                            RevenueDay, scope)
     query = query.where(RevenueDay.dimension == MATCHED).group_by(RevenueDay.currency,
@@ -159,8 +159,7 @@ def headline(scope: Scope) -> list[Totals]:
     for currency, count in unique_buyers(scope).items():
         if currency in totals:
             totals[currency].buyers = count
-    return sorted((t for t in totals.values() if t.purchases),
-                  key=lambda t: (-t.net, t.currency))
+    return sorted((t for t in totals.values() if t.purchases), key=lambda t: t.currency)
 
 
 def unique_buyers(scope: Scope) -> dict[str, int]:
