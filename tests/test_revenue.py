@@ -246,3 +246,18 @@ def test_any_period_matches_the_purchases(app, spread, start, length, store):
         got = {t.currency: (t.purchases, t.gross, t.net, t.buyers)
                for t in revenue.headline(scope)}
     assert got == _expected(app, scope)
+
+
+def test_members_see_settings_but_only_the_owner_changes_them(app, client, auth, server):
+    from ledger import accounts
+    from models import Network
+
+    with app.app_context():
+        accounts.create_user("member@example.com", "member password long")
+        accounts.add_member(db.session.get(Network, server.network_id), "member@example.com")
+        db.session.commit()
+    auth.login("member@example.com", "member password long")
+    url = f"/networks/{server.network_id}/revenue/settings"
+    assert client.get(url).status_code == 200
+    assert client.post(url + "/display", data={"display_currency": "EUR"}).status_code == 403
+    assert client.post(url + "/rates", data={"currency": "EUR", "rate": "1"}).status_code == 403
