@@ -6,10 +6,11 @@ that raced us and committed first, inserts nothing. ``record_purchase`` is the s
 write for callers that want the model back. The caller commits; nothing here is
 visible until it does.
 """
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from extensions import db
+from ledger import rollups
 from models import Creator, Player, Purchase, PurchaseItem, Server
 from models.base import fold, utcnow
 
@@ -50,6 +51,8 @@ def insert_purchase(server, store: str, event, delivery_id: int | None = None) -
         conn.execute(_INSERT_ITEM, [
             {"purchase_id": purchase_id, "name": i.name, "quantity": i.quantity,
              "total_minor": i.total_minor} for i in event.items])
+    if purchase_id is not None:
+        rollups.add_purchase(db.session.get(Purchase, purchase_id))
     return purchase_id
 
 
@@ -100,11 +103,10 @@ def find_player(server_id: int, username: str) -> Player | None:
 
 def rematch_unmatched(player: Player) -> int:
     """Link the Server's Unmatched purchases made under this player's name to the player and
-    their originating Campaign. Called when the player first joins; returns how many."""
-    result = db.session.execute(
-        update(Purchase)
-        .where(Purchase.server_id == player.server_id, Purchase.username_key == player.username_key,
-               Purchase.player_id.is_(None))
-        .values(player_id=player.id, campaign_id=player.campaign_id)
-        .execution_options(synchronize_session="fetch"))
-    return result.rowcount
+    their originating Campaign, moving them between rollup rows. Called on a player's first
+    join, in the same transaction; returns how many purchases were re-matched."""
+    unmatched = db.session.scalars(select(Purchase).filter_by(
+        server_id=player.server_id, username_key=player.username_key, player_id=None)).all()
+    for purchase in unmatched:
+        rollups.reattribute(purchase, player.id, player.campaign_id)
+    return len(unmatched)

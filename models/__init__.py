@@ -1,17 +1,20 @@
 """All models, imported here so Alembic and the app see every table."""
 from models.campaign import Campaign, CampaignHostname
 from models.creator import Creator
+from models.exchange_rate import ExchangeRate
 from models.integration import Delivery, Integration
 from models.network import MEMBER, OWNER, Membership, Network
 from models.pending_payment import PendingPayment
 from models.player import Player
 from models.purchase import Adjustment, Purchase, PurchaseItem
+from models.rollup import Buyer, BuyerDay, ItemDay, RevenueDay
 from models.server import Server
 from models.store_event import StoreEvent
 from models.user import User
 
 __all__ = [
-    "Adjustment", "Campaign", "CampaignHostname", "Creator", "Delivery", "Integration",
-    "MEMBER", "Membership", "Network", "OWNER", "PendingPayment", "Player", "Purchase",
-    "PurchaseItem", "Server", "StoreEvent", "User",
+    "Adjustment", "Buyer", "BuyerDay", "Campaign", "CampaignHostname", "Creator", "Delivery",
+    "ExchangeRate", "Integration", "ItemDay", "MEMBER", "Membership", "Network", "OWNER",
+    "PendingPayment", "Player", "Purchase", "PurchaseItem", "RevenueDay", "Server", "StoreEvent",
+    "User",
 ]

@@ -1,26 +1,15 @@
 """The integration card in a real browser: connect, secret shown, polling flips it to Connected."""
 import json
-import os
-import shutil
 import urllib.request
 
-import pytest
+from playwright.sync_api import expect
 
 from providers import custom
 from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD
 from tests.live import thread_server
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(
-    not CHROMIUM and not os.environ.get("TALLY_REQUIRE_BROWSER"), reason="no chromium")]
-
-
-def test_card_flips_to_connected_without_a_reload(app, owner, server):
-    from playwright.sync_api import expect, sync_playwright
-
-    with thread_server(app) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page()
+def test_card_flips_to_connected_without_a_reload(app, owner, server, page):
+    with thread_server(app) as base:
         page.route("https://unpkg.com/**", lambda route: route.abort())  # offline: vendored htmx
         page.goto(base + "/login")
         page.fill("input[name=email]", OWNER_EMAIL)
@@ -56,4 +45,3 @@ def test_card_flips_to_connected_without_a_reload(app, owner, server):
         expect(page.locator("#integration-custom")).to_contain_text("New signing secret")
         assert page.locator("#integration-custom-secret").inner_text().strip() != secret
         assert page.evaluate("window.notReloaded") is True
-        browser.close()

@@ -1,0 +1,91 @@
+"""Owner-entered exchange rates and converted totals (exact: integers and Decimal, no float)."""
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+
+from sqlalchemy import select
+
+from extensions import db
+from models import ExchangeRate, Network
+from models.exchange_rate import RATE_SCALE
+from providers.base import exponent
+
+
+class RateError(ValueError):
+    pass
+
+
+@dataclass
+class Converted:
+    currency: str
+    amount_minor: int = 0
+    missing: list[str] = field(default_factory=list)  # currencies left out: no rate
+
+
+def rate_nanos(rate: Decimal) -> int:
+    """A rate as entered ("1.0845") to integer billionths; at most 9 decimal places."""
+    if not rate.is_finite() or rate <= 0:
+        raise RateError("the rate must be a positive number")
+    scaled = rate * RATE_SCALE
+    if scaled != scaled.to_integral_value():
+        raise RateError("the rate has more than 9 decimal places")
+    return int(scaled)
+
+
+def rate_text(nanos: int) -> str:
+    return format((Decimal(nanos) / RATE_SCALE).normalize(), "f")
+
+
+def rates(network_id: int) -> dict[str, int]:
+    return dict(db.session.execute(select(ExchangeRate.currency, ExchangeRate.rate_nanos)
+                                   .filter_by(network_id=network_id)).all())
+
+
+def set_display_currency(network: Network, currency: str | None) -> None:
+    network.display_currency = currency or None
+    db.session.flush()
+
+
+def set_rate(network_id: int, currency: str, rate: Decimal) -> ExchangeRate:
+    nanos = rate_nanos(rate)
+    row = db.session.scalar(select(ExchangeRate).filter_by(network_id=network_id,
+                                                           currency=currency))
+    if row is None:
+        row = ExchangeRate(network_id=network_id, currency=currency, rate_nanos=nanos)
+        db.session.add(row)
+    row.rate_nanos = nanos
+    db.session.flush()
+    return row
+
+
+def delete_rate(network_id: int, currency: str) -> None:
+    row = db.session.scalar(select(ExchangeRate).filter_by(network_id=network_id,
+                                                           currency=currency))
+    if row is not None:
+        db.session.delete(row)
+        db.session.flush()
+
+
+def convert(amount_minor: int, currency: str, nanos: int, target: str) -> int:
+    """``amount_minor`` of ``currency`` in minor units of ``target``, rounded half-even."""
+    with localcontext() as context:
+        context.prec = 60
+        value = (Decimal(amount_minor) * nanos * 10 ** exponent(target)
+                 / (10 ** exponent(currency) * RATE_SCALE))
+        return int(value.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def converted_total(network: Network, amounts: dict[str, int]) -> Converted | None:
+    """Sum of ``amounts`` (currency -> minor units) in the display currency, or None if unset."""
+    target = network.display_currency
+    if not target:
+        return None
+    known = rates(network.id)
+    result = Converted(target)
+    for currency, amount in sorted(amounts.items()):
+        if currency == target:
+            result.amount_minor += amount
+        elif currency in known:
+            result.amount_minor += convert(amount, currency, known[currency], target)
+        else:
+            result.missing.append(currency)
+    return result

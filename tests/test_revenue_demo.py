@@ -1,0 +1,30 @@
+"""``flask demo`` fills a Network through the ledger; its rollups equal a rebuild."""
+from sqlalchemy import func, select
+
+from extensions import db
+from ledger import revenue
+from models import Adjustment, Purchase
+from tests.test_corrections import assert_rollups_exact
+
+
+def test_demo_creates_a_network_with_purchases(app, runner):
+    result = runner.invoke(args=["demo", "--owner-email", "demo@example.com", "--password",
+                                 "demo password long", "--purchases", "300", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Purchase.id))) == 300
+        stores = {s for (s,) in db.session.execute(select(Purchase.store).distinct())}
+        assert stores == {"custom", "craftingstore", "tebex", "enderpay", "donationstore"}
+        assert db.session.scalar(select(func.count(Purchase.id)).where(
+            Purchase.player_id.is_(None))) > 0
+        assert db.session.scalar(select(func.count(Adjustment.id))) > 0
+        network_id = db.session.scalar(select(Purchase.network_id))
+        assert len(revenue.headline(revenue.Scope(network_id))) >= 3
+        assert_rollups_exact()
+
+
+def test_demo_into_an_existing_network(app, runner, network):
+    result = runner.invoke(args=["demo", "--network-id", str(network), "--purchases", "50"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["demo", "--network-id", "999"]).exit_code != 0
+    assert runner.invoke(args=["demo"]).exit_code != 0
