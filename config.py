@@ -46,6 +46,9 @@ def load(instance_path: str) -> dict:
         "API_MAX_BYTES": int(os.environ.get("TALLY_API_MAX_BYTES", 1024 * 1024)),
         "DELIVERY_BODY_RETENTION_DAYS": int(os.environ.get("TALLY_DELIVERY_RETENTION_DAYS", 30)),
         "RATELIMIT_STORAGE_URI": os.environ.get("TALLY_RATELIMIT_STORAGE", "memory://"),
+        # Per client address. Stores retry slowly (Donation Store: 5 tries; Tebex, CraftingStore:
+        # minutes apart), so this only stops floods, never a store's legitimate retries.
+        "WEBHOOK_RATE_LIMIT": os.environ.get("TALLY_WEBHOOK_RATE_LIMIT", "600 per minute"),
         "RATELIMIT_ENABLED": os.environ.get("TALLY_RATELIMIT", "on") != "off",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

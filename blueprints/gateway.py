@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from blueprints.access import server_or_404
 from blueprints.webhooks import _read_body
-from extensions import csrf, db
+from extensions import csrf, db, limiter
 from ledger import gateway
 from providers import craftingstore_gateway as cs
 
@@ -24,6 +24,7 @@ bp = Blueprint("gateway", __name__)
 # --- APIs (no session, no CSRF: signed or Bearer) ---------------------------------------------
 
 @bp.post("/api/gateway/craftingstore")
+@limiter.limit(lambda: current_app.config["WEBHOOK_RATE_LIMIT"])
 @csrf.exempt
 def callback():
     """CraftingStore's PENDING / PAID / CHARGE-BACK callbacks (?projectId=<Server project id>)."""
@@ -34,6 +35,7 @@ def callback():
 
 
 @bp.post("/api/gateway/payments/<transaction_id>/paid")
+@limiter.limit(lambda: current_app.config["WEBHOOK_RATE_LIMIT"])
 @csrf.exempt
 def api_mark_paid(transaction_id: str):
     """A payment provider's callback: ``Authorization: Bearer <gateway payment key>``."""

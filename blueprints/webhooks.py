@@ -4,7 +4,7 @@ import time
 from flask import Blueprint, abort, current_app, jsonify, request
 
 import providers
-from extensions import csrf
+from extensions import csrf, limiter
 from ledger import deliveries, ingest
 
 bp = Blueprint("webhooks", __name__, url_prefix="/api/webhooks")
@@ -12,6 +12,7 @@ csrf.exempt(bp)
 
 
 @bp.post("/<store>")
+@limiter.limit(lambda: current_app.config["WEBHOOK_RATE_LIMIT"])
 def receive(store: str):
     started = time.perf_counter()
     module = providers.get(store)

@@ -41,3 +41,14 @@ def test_secure_cookie_behind_https(backend, tmp_path, request, monkeypatch):
     monkeypatch.setenv("TALLY_HTTPS", "1")
     app = make_app(backend, tmp_path, request)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+def test_webhooks_are_rate_limited_per_client(backend, tmp_path, request):
+    app = make_app(backend, tmp_path, request, RATELIMIT_ENABLED=True,
+                   WEBHOOK_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    answers = [client.post("/api/webhooks/custom?projectId=x", data=b"{}").status_code
+               for _ in range(4)]
+    assert answers == [404, 404, 404, 429]
+    limited = client.post("/api/webhooks/custom?projectId=x", data=b"{}")
+    assert "error" in limited.get_json()
