@@ -1,0 +1,24 @@
+"""Strings that come from stores are escaped on every page that shows them."""
+from extensions import db
+from ledger import purchases
+from models import Server
+from models.base import utcnow
+from providers.base import Item, PurchaseEvent
+
+HOSTILE = '<script>alert("x")</script>'
+
+
+def test_store_strings_are_escaped(app, logged_in, server):
+    with app.app_context():
+        purchase, _ = purchases.record_purchase(db.session.get(Server, server.id), "custom",
+                                                PurchaseEvent(
+            transaction_id="esc-1", username=HOSTILE[:64], amount_minor=100, currency="USD",
+            items=(Item(HOSTILE, 1, 100),), purchased_at=utcnow(), email=f"{HOSTILE}@x.net"))
+        db.session.commit()
+        purchase_id = purchase.id
+    for url in (f"/servers/{server.id}/revenue", f"/servers/{server.id}/revenue/purchases",
+                f"/networks/{server.network_id}/revenue", f"/purchases/{purchase_id}"):
+        html = logged_in.get(url).get_data(True)
+        assert "<script>alert" not in html, url
+    html = logged_in.get(f"/servers/{server.id}/revenue/purchases").get_data(True)
+    assert "&lt;script&gt;alert" in html
