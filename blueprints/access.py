@@ -34,12 +34,17 @@ def is_owner(network_id: int) -> bool:
     return membership_for(network_id).role == OWNER
 
 
-def server_or_404(server_id: int) -> Server:
-    server = db.session.get(Server, server_id)
-    if server is None:
+def row_or_404(model, object_id: int):
+    """A Network-owned row (Server, Purchase, ...) by id, if the user belongs to its Network."""
+    obj = db.session.get(model, object_id)
+    if obj is None:
         abort(404)
-    membership_for(server.network_id)
-    return server
+    membership_for(obj.network_id)
+    return obj
+
+
+def server_or_404(server_id: int) -> Server:
+    return row_or_404(Server, server_id)
 
 
 def object_in_network_or_404(model, object_id: int, network_id: int):

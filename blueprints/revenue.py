@@ -13,7 +13,7 @@ from sqlalchemy import select
 from wtforms import DateField, Form, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from blueprints.access import membership_for, network_or_404, owned_network_or_404, server_or_404
+from blueprints.access import network_or_404, owned_network_or_404, row_or_404, server_or_404
 from extensions import db
 from ledger import exchange_rates, revenue
 from ledger.corrections import CorrectionError, apply_reversal, link_purchase, unlink_purchase
@@ -233,11 +233,7 @@ class UnlinkForm(FlaskForm):
 
 
 def _purchase_or_404(purchase_id: int) -> Purchase:
-    purchase = db.session.get(Purchase, purchase_id)
-    if purchase is None:
-        abort(404)
-    membership_for(purchase.network_id)
-    return purchase
+    return row_or_404(Purchase, purchase_id)
 
 
 @bp.get("/purchases/<int:purchase_id>")
