@@ -47,6 +47,13 @@ def server_or_404(server_id: int) -> Server:
     return row_or_404(Server, server_id)
 
 
+def owned_server_or_404(server_id: int) -> Server:
+    """A Server whose Network the user owns: changing integrations and their secrets."""
+    server = server_or_404(server_id)
+    owned_network_or_404(server.network_id)
+    return server
+
+
 def object_in_network_or_404(model, object_id: int, network_id: int):
     """A Network-owned row (Campaign, Creator, ...) by id, checked against the Network."""
     obj = db.session.get(model, object_id)

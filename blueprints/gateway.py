@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from blueprints.access import server_or_404
+from blueprints.access import owned_server_or_404, server_or_404
 from blueprints.webhooks import _read_body
 from extensions import csrf, db, limiter
 from ledger import gateway
@@ -81,7 +81,7 @@ class SecretForm(FlaskForm):
 @bp.route("/servers/<int:server_id>/gateway", methods=["GET", "POST"])
 @login_required
 def setup(server_id: int):
-    server = server_or_404(server_id)
+    server = owned_server_or_404(server_id) if request.method == "POST" else server_or_404(server_id)
     integration = gateway.find_integration(server.id)
     form = SettingsForm(obj=_settings_obj(integration)) if integration else ConnectForm()
     credentials = None
@@ -143,7 +143,8 @@ def disconnect(server_id: int):
 
 
 def _connected(server_id: int):
-    server = server_or_404(server_id)
+    """The Server (owned by the user: these change the gateway) and its gateway integration."""
+    server = owned_server_or_404(server_id)
     integration = gateway.find_integration(server.id)
     if integration is None:
         abort(404, "The CraftingStore gateway is not connected on this Server.")

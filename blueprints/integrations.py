@@ -8,7 +8,7 @@ from flask_login import login_required
 from markupsafe import Markup
 
 import providers
-from blueprints.access import owned_network_or_404, server_or_404
+from blueprints.access import owned_server_or_404, server_or_404
 from extensions import db
 from ledger import deliveries
 from ledger import integrations as service
@@ -38,7 +38,7 @@ def card(server_id: int, store: str):
 
 @bp.post("/<store>/connect")
 def connect(server_id: int, store: str):
-    server, module = _owned_server(server_id), _module(store)
+    server, module = owned_server_or_404(server_id), _module(store)
     if service.find(server.id, module.NAME):
         return _reply(server, module, error=f"{module.TITLE} is already connected.")
     try:
@@ -53,7 +53,7 @@ def connect(server_id: int, store: str):
 
 @bp.post("/<store>/regenerate")
 def regenerate(server_id: int, store: str):
-    server, module = _owned_server(server_id), _module(store)
+    server, module = owned_server_or_404(server_id), _module(store)
     integration = service.find(server.id, module.NAME) or abort(404)
     try:
         secret = service.regenerate(integration, _pasted_secret(module))
@@ -65,7 +65,7 @@ def regenerate(server_id: int, store: str):
 
 @bp.post("/<store>/settings")
 def settings(server_id: int, store: str):
-    server, module = _owned_server(server_id), _module(store)
+    server, module = owned_server_or_404(server_id), _module(store)
     integration = service.find(server.id, module.NAME) or abort(404)
     try:
         service.update_settings(integration, request.form)
@@ -77,7 +77,7 @@ def settings(server_id: int, store: str):
 
 @bp.post("/<store>/disconnect")
 def disconnect(server_id: int, store: str):
-    server, module = _owned_server(server_id), _module(store)
+    server, module = owned_server_or_404(server_id), _module(store)
     integration = service.find(server.id, module.NAME)
     if integration is not None:
         service.disconnect(integration)
@@ -95,13 +95,6 @@ def delivery_log(server_id: int, store: str):
     page = deliveries.page(server.id, module.NAME, number)
     return render_template("integrations/deliveries.html", server=server, module=module, page=page,
                            integration=service.find(server.id, module.NAME))
-
-
-def _owned_server(server_id: int) -> Server:
-    """Changing an integration (and seeing its new secret) is for the Network's owner."""
-    server = server_or_404(server_id)
-    owned_network_or_404(server.network_id)
-    return server
 
 
 def _pasted_secret(module) -> str | None:

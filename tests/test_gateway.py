@@ -436,3 +436,24 @@ def test_csrf_guards_pages_but_not_the_apis(backend, tmp_path, request):
         assert db.session.scalar(db.select(db.func.count(Integration.id))) == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_members_mark_payments_but_only_owners_change_the_gateway(app, client, auth, server,
+                                                                   connected, fake_store):
+    from ledger import accounts
+    from models import Network
+
+    with app.app_context():
+        accounts.create_user("member@example.com", "member password 1")
+        accounts.add_member(db.session.get(Network, server.network_id), "member@example.com")
+        db.session.commit()
+    auth.login("member@example.com", "member password 1")
+    assert client.get(f"/servers/{server.id}/gateway").status_code == 200
+    assert client.get(f"/servers/{server.id}/payments").status_code == 200
+    for action in ("secret", "key", "disconnect"):
+        assert client.post(f"/servers/{server.id}/gateway/{action}").status_code == 403
+    assert client.post(f"/servers/{server.id}/gateway", data={
+        "payment_url_template": "https://evil.example/{transactionId}",
+        "confirmation_url": "https://evil.example/confirm"}).status_code == 403
+    with app.app_context():
+        assert gateway.find_integration(server.id).settings["confirmation_url"] == fake_store.url
