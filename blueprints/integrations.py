@@ -42,7 +42,7 @@ def connect(server_id: int, store: str):
     if service.find(server.id, module.NAME):
         return _reply(server, module, error=f"{module.TITLE} is already connected.")
     try:
-        settings = service.settings_for(module, request.form.get("currency"))
+        settings = service.settings_for(module, request.form)
         _, secret = service.connect(server, module.NAME, secret=_pasted_secret(module),
                                     settings=settings)
     except service.IntegrationError as exc:

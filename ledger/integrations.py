@@ -7,7 +7,7 @@ from extensions import db
 from ledger.secrets import encrypt, new_secret
 from models import Integration, Server
 from models.base import utcnow
-from providers.base import PayloadError, currency_code
+from providers.base import PayloadError
 
 # Where webhook URLs point when neither TALLY_PUBLIC_URL nor a request says otherwise (CLI).
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
@@ -83,17 +83,23 @@ def status(integration: Integration | None) -> str:
     return CONNECTED if integration.last_delivery_at is not None else WAITING
 
 
-def settings_for(module, currency: str | None = None) -> dict:
-    """The settings a store keeps on its integration, from what the owner chose (validated)."""
-    settings = {}
-    if getattr(module, "CURRENCY_SETTING", False):
-        try:
-            settings["currency"] = currency_code(currency or module.DEFAULT_CURRENCY)
-        except PayloadError as exc:
-            raise IntegrationError(str(exc)) from None
-    elif currency:
+def settings_for(module, form) -> dict:
+    """The settings a store keeps on its integration, from the owner's choices in ``form``
+    (the connect form, the card's settings form or the CLI), validated by the store module's
+    ``clean_settings``. A currency store defaults to its DEFAULT_CURRENCY."""
+    takes_currency = getattr(module, "CURRENCY_SETTING", False)
+    if form.get("currency") and not takes_currency:
         raise IntegrationError(f"{module.TITLE} takes the currency from each delivery")
-    return settings
+    clean = getattr(module, "clean_settings", None)
+    if clean is None:
+        return {}
+    chosen = {key: form.get(key) for key in form if form.get(key) not in (None, "")}
+    if takes_currency:
+        chosen.setdefault("currency", module.DEFAULT_CURRENCY)
+    try:
+        return clean(chosen)
+    except PayloadError as exc:
+        raise IntegrationError(str(exc)) from None
 
 
 def webhook_url(server: Server, store: str, **extra) -> str:
@@ -111,16 +117,12 @@ def webhook_url(server: Server, store: str, **extra) -> str:
 
 
 def update_settings(integration: Integration, form) -> dict:
-    """Validate ``form`` with the store module's ``clean_settings`` and merge it into the
-    integration's settings. Raises IntegrationError (message fit for the page) on bad input."""
+    """Merge the store's settings from ``form`` (see settings_for) into the integration.
+    Raises IntegrationError (message fit for the page) on bad input."""
     module = providers.get(integration.store)
-    clean = getattr(module, "clean_settings", None)
-    if clean is None:
+    if getattr(module, "clean_settings", None) is None:
         raise IntegrationError(f"{integration.store} has no settings to change")
-    try:
-        changes = clean(form)
-    except PayloadError as exc:
-        raise IntegrationError(str(exc)) from None
+    changes = settings_for(module, form)
     integration.settings = {**(integration.settings or {}), **changes}  # new dict: JSON change seen
     db.session.flush()
     return integration.settings
