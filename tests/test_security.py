@@ -52,3 +52,4 @@ def test_webhooks_are_rate_limited_per_client(backend, tmp_path, request):
     assert answers == [404, 404, 404, 429]
     limited = client.post("/api/webhooks/custom?projectId=x", data=b"{}")
     assert "error" in limited.get_json()
+
