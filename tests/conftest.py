@@ -172,3 +172,19 @@ def other_network(app):
         db.session.commit()
         return SimpleNamespace(id=net.id, user_id=user.id, server_id=srv.id,
                                project_id=srv.project_id, api_key=key)
+
+
+FIGURES: list[str] = []
+
+
+@pytest.fixture
+def figure():
+    """Report a measured figure (deliveries sent, fuzz cases, ...) in the run's summary."""
+    return FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("figures measured by this run")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

@@ -87,7 +87,8 @@ FORM = {"name": "Hijack", "code": "HIJACK", "hostnames": "evil.example.net", "am
         "kind": "refund", "confirm": "yes", "username": "Hijack", "secret": "s" * 40}
 
 
-def test_member_of_another_network_sees_and_changes_nothing(app, logged_in, network, foreign):
+def test_member_of_another_network_sees_and_changes_nothing(app, logged_in, network, foreign,
+                                                            figure):
     with app.app_context():
         before = _snapshot(foreign["network_id"])
     visited = 0
@@ -98,7 +99,7 @@ def test_member_of_another_network_sees_and_changes_nothing(app, logged_in, netw
         visited += 1
     with app.app_context():
         assert _snapshot(foreign["network_id"]) == before
-    print(f"\nauthorization walk: {visited} route/method pairs as another Network's member")
+    figure(f"authorization walk: {visited} route/method pairs as another Network's member")
 
 
 def test_logged_out_visitor_sees_and_changes_nothing(app, client, foreign):

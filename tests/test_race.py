@@ -33,7 +33,7 @@ def _post(base: str, path: str, body: bytes, headers: dict) -> tuple[int, str]:
 
 
 @pytest.mark.slow
-def test_concurrent_copies_record_one_purchase(app, server):
+def test_concurrent_copies_record_one_purchase(app, server, backend, figure):
     with app.app_context():
         _, secret = integrations.connect(db.session.get(Server, server.id), "custom")
         db.session.commit()
@@ -64,3 +64,5 @@ def test_concurrent_copies_record_one_purchase(app, server):
         outcomes = Counter(db.session.scalars(db.select(Delivery.outcome)))
         assert outcomes == {"accepted": 1, "duplicate": COPIES - 1}
         assert db.session.scalar(db.select(Integration.last_delivery_at)) is not None
+    figure(f"race [{backend}]: {COPIES} concurrent copies to gunicorn -w 4 in {elapsed:.1f} s: "
+           f"1 accepted, {counts[(200, 'duplicate')]} duplicate, 1 purchase")

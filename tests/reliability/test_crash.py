@@ -91,7 +91,7 @@ def live(request, tmp_path):
     server.stop()
 
 
-def test_kill_9_mid_stream_loses_and_doubles_nothing(live):
+def test_kill_9_mid_stream_loses_and_doubles_nothing(live, figure):
     app, project_id, secret = provision(live)
     live.start()
     first = send_all(live, project_id, secret, range(DELIVERIES), kill_at=KILL_AFTER)
@@ -113,7 +113,7 @@ def test_kill_9_mid_stream_loses_and_doubles_nothing(live):
         assert count == DELIVERIES
         assert total == sum((n % 90 + 1) * 100 + 25 for n in range(DELIVERIES))
         _assert_whole(app)
-    print(f"\ncrash[{live.env.get('DATABASE_URL', 'sqlite')[:10]}]: sent {DELIVERIES}, "
+    figure(f"crash [{live.env.get('DATABASE_URL', 'sqlite')[:10]}]: sent {DELIVERIES}, "
           f"acknowledged {len(acked)}, present after restart {present_after_crash}, "
           f"after resend {count} (exactly once each)")
     live.stop()

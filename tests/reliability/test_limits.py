@@ -51,7 +51,7 @@ def live(tmp_path):
     server.stop()
 
 
-def test_huge_bodies_are_refused_with_memory_flat(live):
+def test_huge_bodies_are_refused_with_memory_flat(live, figure):
     worker = worker_pid(live.process.pid)
     path = "/api/webhooks/custom?projectId=nothing"
     declared = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -68,7 +68,7 @@ def test_huge_bodies_are_refused_with_memory_flat(live):
         assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
         assert b'"error"' in answer
     grown = rss_kib(worker) - before
-    print(f"\n413 x6 (200 MiB declared, 50 MiB chunked): worker RSS grew {grown} KiB")
+    figure(f"413 x6 (200 MiB declared, 50 MiB chunked): worker RSS grew {grown} KiB")
     assert grown < 8 * 1024  # far below even one of the bodies
 
 
