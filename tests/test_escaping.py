@@ -22,3 +22,23 @@ def test_store_strings_are_escaped(app, logged_in, server):
         assert "<script>alert" not in html, url
     html = logged_in.get(f"/servers/{server.id}/revenue/purchases").get_data(True)
     assert "&lt;script&gt;alert" in html
+
+
+def test_delivery_log_escapes_what_stores_sent(app, logged_in, server):
+    import json
+
+    from ledger import integrations
+    from providers.custom import sign
+
+    with app.app_context():
+        _, secret = integrations.connect(db.session.get(Server, server.id), "custom")
+        db.session.commit()
+    body = json.dumps({"transaction_id": HOSTILE, "username": "Steve", "amount": 1}).encode()
+    url = f"/api/webhooks/custom?projectId={server.project_id}"
+    assert logged_in.post(url, data=body, headers={"X-Signature": sign(body, secret)}).status_code == 200
+    bad = json.dumps({"transaction_id": "x", "username": "Steve", "amount": 1,
+                      "timestamp": HOSTILE}).encode()
+    assert logged_in.post(url, data=bad, headers={"X-Signature": sign(bad, secret)}).status_code == 400
+    html = logged_in.get(f"/servers/{server.id}/integrations/custom/deliveries").get_data(True)
+    assert "<script>alert" not in html
+    assert html.count("&lt;script&gt;alert") >= 2  # the transaction id and the quoted reason
