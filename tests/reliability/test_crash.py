@@ -113,9 +113,16 @@ def test_kill_9_mid_stream_loses_and_doubles_nothing(live, figure):
         assert count == DELIVERIES
         assert total == sum((n % 90 + 1) * 100 + 25 for n in range(DELIVERIES))
         _assert_whole(app)
+
+    third = send_all(live, project_id, secret, range(DELIVERIES), attempts=3)
+    assert all(answer == (200, {"status": "duplicate"}) for answer in third.values())
+    with app.app_context():
+        assert db.session.execute(select(func.count(Purchase.id),
+                                         func.sum(Purchase.amount_minor))).one() == (count, total)
     figure(f"crash [{live.env.get('DATABASE_URL', 'sqlite')[:10]}]: sent {DELIVERIES}, "
-          f"acknowledged {len(acked)}, present after restart {present_after_crash}, "
-          f"after resend {count} (exactly once each)")
+           f"acknowledged {len(acked)}, present after restart {present_after_crash}, "
+           f"after resend {count} (exactly once each); a third pass: {DELIVERIES} duplicates, "
+           f"totals unchanged")
     live.stop()
 
 
