@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from blueprints.access import network_or_404, object_in_network_or_404
+from blueprints.access import network_or_404, object_in_network_or_404, owned_network_or_404
 from extensions import db
 from ledger import campaigns
 from models import Campaign
@@ -57,7 +57,8 @@ def edit(network_id: int, campaign_id: int):
 
 @bp.post("/<int:campaign_id>/delete")
 def delete(network_id: int, campaign_id: int):
-    network = network_or_404(network_id)
+    """Owners only: the Network's revenue is recounted without it."""
+    network = owned_network_or_404(network_id)
     campaign = object_in_network_or_404(Campaign, campaign_id, network.id)
     if DeleteForm().validate_on_submit():
         campaigns.delete(campaign)

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from blueprints.access import network_or_404, object_in_network_or_404
+from blueprints.access import network_or_404, object_in_network_or_404, owned_network_or_404
 from blueprints.campaigns import DeleteForm, saved
 from extensions import db
 from ledger import campaigns
@@ -49,7 +49,8 @@ def edit(network_id: int, creator_id: int):
 
 @bp.post("/<int:creator_id>/delete")
 def delete(network_id: int, creator_id: int):
-    network = network_or_404(network_id)
+    """Owners only: the Network's revenue is recounted without it."""
+    network = owned_network_or_404(network_id)
     creator = object_in_network_or_404(Creator, creator_id, network.id)
     if DeleteForm().validate_on_submit():
         campaigns.delete(creator)

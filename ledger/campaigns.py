@@ -8,6 +8,7 @@ import re
 from sqlalchemy import select
 
 from extensions import db
+from ledger import rollups
 from models import Campaign, CampaignHostname, Creator, Network
 from models.base import fold
 
@@ -72,9 +73,13 @@ def update_creator(creator: Creator, name: str, code: str) -> Creator:
 
 
 def delete(obj: Campaign | Creator) -> None:
-    """Purchases and players keep existing; their link to it becomes empty (ON DELETE SET NULL)."""
+    """Purchases and players keep existing; their link to it becomes empty (ON DELETE SET NULL),
+    so the Network's revenue rollups are recounted, moving those figures to "none"."""
+    network_id = obj.network_id
     db.session.delete(obj)
     db.session.flush()
+    db.session.expire_all()  # loaded purchases and players still hold the old ids
+    rollups.rebuild_rollups(network_id)
 
 
 def campaigns_of(network: Network) -> list[Campaign]:

@@ -212,3 +212,31 @@ def test_rollups_equal_recomputation(app, server, ops):
 def find_any_player(server_id):
     from models import Player
     return db.session.scalars(select(Player).filter_by(server_id=server_id)).first()
+
+
+def test_deleting_a_campaign_creator_or_server_keeps_rollups_exact(app, server):
+    from ledger import campaigns
+    from ledger.servers import delete_server
+    from models import Network
+
+    with app.app_context():
+        network = db.session.get(Network, server.network_id)
+        camp = campaigns.create_campaign(network, "YouTube", ["yt.example.net"], None)
+        creator = campaigns.create_creator(network, "Alex", "ALEX")
+        player = add_player(server.id, "Steve", camp.id)
+        srv = db.session.get(Server, server.id)
+        p, _ = record_purchase(srv, "tebex", event("d1", "Steve", 500, "USD", [("VIP", 1, 500)],
+                                                  datetime.now(timezone.utc), coupon="ALEX"))
+        apply_reversal(p, "refund", 100)
+        db.session.commit()
+        assert (p.player_id, p.campaign_id, p.creator_id) == (player.id, camp.id, creator.id)
+        campaigns.delete(camp)
+        campaigns.delete(creator)
+        db.session.commit()
+        assert_rollups_exact()
+        assert db.session.scalars(select(RevenueDay.ref_id).distinct()).all() != []
+        assert {r for r in db.session.scalars(select(RevenueDay.ref_id))} <= {0, 1}
+        delete_server(db.session.get(Server, server.id))
+        db.session.commit()
+        assert db.session.scalar(select(db.func.count(RevenueDay.id))) == 0
+        assert db.session.scalar(select(db.func.count(Buyer.id))) == 0

@@ -211,3 +211,17 @@ def test_subnav_links_the_network_pages(logged_in, server, network):
     for link in (f"/networks/{network}/campaigns/", f"/networks/{network}/creators/",
                  f"/networks/{network}/members", f"/servers/{server.id}/players"):
         assert f'href="{link}"' in page
+
+
+def test_member_cannot_delete_campaigns_or_creators(member_client, app, network):
+    from ledger import campaigns
+    from models import Campaign, Creator, Network
+
+    with app.app_context():
+        net = db.session.get(Network, network)
+        camp = campaigns.create_campaign(net, "YouTube", ["yt.example.net"], None).id
+        creator = campaigns.create_creator(net, "Alex", "ALEX").id
+        db.session.commit()
+    assert member_client.post(f"/networks/{network}/campaigns/{camp}/delete").status_code == 403
+    assert member_client.post(f"/networks/{network}/creators/{creator}/delete").status_code == 403
+    assert rows(app, Campaign, id=camp) and rows(app, Creator, id=creator)
