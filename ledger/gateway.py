@@ -234,17 +234,21 @@ def _on_charge_back(server, integration, event, delivery_id) -> tuple[bool, Repl
     purchase = payment.purchase or db.session.scalar(select(Purchase).filter_by(
         server_id=server.id, store=STORE, transaction_id=payment.transaction_id))
     if purchase is not None:
-        try:
-            _, reversed_now = apply_reversal(purchase, CHARGEBACK,
-                                             external_id=payment.transaction_id,
-                                             reason="CraftingStore CHARGE-BACK")
-        except CorrectionError:  # nothing left to reverse (refunded another way)
-            reversed_now = False
-        changed = changed or reversed_now
+        changed = _charge_back(purchase, payment) or changed
     if payment.status != CHARGED_BACK:
         payment.status, payment.charged_back_at = CHARGED_BACK, utcnow()
         changed = True
     return changed, Reply(200, {"success": True})
+
+
+def _charge_back(purchase: Purchase, payment: PendingPayment) -> bool:
+    """Reverse the purchase of a charged-back payment (once). True when it changed."""
+    try:
+        _, reversed_now = apply_reversal(purchase, CHARGEBACK, external_id=payment.transaction_id,
+                                         reason="CraftingStore CHARGE-BACK")
+    except CorrectionError:  # nothing left to reverse (refunded another way)
+        return False
+    return reversed_now
 
 
 _HANDLERS = {cs.PENDING: _on_pending, cs.PAID: _on_paid, cs.CHARGE_BACK: _on_charge_back}
@@ -287,6 +291,8 @@ def _complete(server: Server, payment: PendingPayment, delivery_id: int | None) 
         purchase, changed = purchases.record_purchase(server, STORE, purchase_event(payment),
                                                       delivery_id)
         payment.purchase_id = purchase.id
+        if payment.status == CHARGED_BACK:  # the CHARGE-BACK came first: book it net of it
+            changed = _charge_back(purchase, payment) or changed
     if payment.status == PENDING:
         payment.status, payment.paid_at = PAID, utcnow()
         changed = True

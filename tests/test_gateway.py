@@ -224,6 +224,18 @@ def test_paid_callback_alone_records_the_purchase_once(app, client, server, conn
     assert counts(app)["Purchase"] == 1
 
 
+def test_paid_after_charge_back_is_booked_net_of_it(app, client, server, connected):
+    callback(client, server.project_id, payload())
+    assert callback(client, server.project_id, payload("CHARGE-BACK")).json == {"success": True}
+    for _ in range(2):  # a late (or retried) PAID must not bring the money back
+        assert callback(client, server.project_id, payload("PAID")).json == {"success": True}
+    with app.app_context():
+        purchase = db.session.scalars(db.select(Purchase)).one()
+        assert (purchase.amount_minor, purchase.reversed_minor) == (900, 900)
+        assert db.session.scalar(db.select(PendingPayment.status)) == "charged_back"
+    assert counts(app)["Adjustment"] == 1
+
+
 # --- refusals ---------------------------------------------------------------------------------
 
 def test_bad_signatures_write_nothing(app, client, server, connected):
