@@ -82,11 +82,11 @@ def _text(value, name: str, limit: int) -> str | None:
 
 
 def record_joins(server: Server, joins: list[Join]) -> JoinResult:
-    """Create or update the Player of every join; a new player's Unmatched purchases are re-matched."""
+    """Create or update the Player of every join, then re-match their Unmatched purchases."""
     now = utcnow()
     campaign_for = _campaign_resolver(server.network_id, joins)
     players = _existing(server.id, {fold(join.username) for join in joins})
-    created = rematched = 0
+    created = 0
     for join in joins:
         player = players.get(fold(join.username))
         if player is None:
@@ -94,12 +94,12 @@ def record_joins(server: Server, joins: list[Join]) -> JoinResult:
             players[player.username_key] = player
             if new:
                 created += 1
-                rematched += rematch_unmatched(player)
                 continue
         player.username, player.last_seen = join.username, now
         if join.uuid:
             player.uuid = join.uuid
     db.session.flush()
+    rematched = rematch_unmatched(*players.values())
     return JoinResult(players=len(players), created=created, rematched=rematched)
 
 

@@ -101,12 +101,22 @@ def find_player(server_id: int, username: str) -> Player | None:
                                                       username_key=fold(username)))
 
 
-def rematch_unmatched(player: Player) -> int:
-    """Link the Server's Unmatched purchases made under this player's name to the player and
-    their originating Campaign, moving them between rollup rows. Called on a player's first
-    join, in the same transaction; returns how many purchases were re-matched."""
-    unmatched = db.session.scalars(select(Purchase).filter_by(
-        server_id=player.server_id, username_key=player.username_key, player_id=None)).all()
+def rematch_unmatched(*players: Player) -> int:
+    """Link Unmatched purchases made under these players' names (on each player's Server) to
+    them and their originating Campaign, moving them between rollup rows. Called on every
+    join, in the same transaction: a purchase that raced a player's first join is caught on
+    the next one. Returns how many purchases were re-matched."""
+    by_key = {(p.server_id, p.username_key): p for p in players}
+    if not by_key:
+        return 0
+    unmatched = db.session.scalars(select(Purchase).where(
+        Purchase.server_id.in_({server_id for server_id, _ in by_key}),
+        Purchase.username_key.in_({key for _, key in by_key}),
+        Purchase.player_id.is_(None))).all()
+    count = 0
     for purchase in unmatched:
-        rollups.reattribute(purchase, player.id, player.campaign_id)
-    return len(unmatched)
+        player = by_key.get((purchase.server_id, purchase.username_key))
+        if player is not None:
+            rollups.reattribute(purchase, player.id, player.campaign_id)
+            count += 1
+    return count

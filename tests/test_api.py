@@ -199,6 +199,18 @@ def test_first_join_rematches_unmatched_purchases(client, app, server, other_net
     assert post(client, server, {"username": "alex"}).get_json()["rematched"] == 0
 
 
+def test_purchase_that_raced_the_first_join_is_matched_on_the_next(client, app, server,
+                                                                  campaign):
+    post(client, server, {"username": "Alex", "hostname": "yt.example.net"})
+    with app.app_context():  # as if its INSERT looked for Alex before the join committed
+        db.session.add(_purchase(server, "alex", "raced"))
+        db.session.commit()
+    assert post(client, server, {"username": "alex"}).get_json()["rematched"] == 1
+    with app.app_context():
+        purchase = db.session.scalar(select(Purchase).filter_by(transaction_id="raced"))
+        assert purchase.player_id is not None and purchase.campaign_id == campaign
+
+
 def test_join_that_loses_an_insert_race_uses_the_winner(app, server, monkeypatch):
     """The player appears between our lookup and our insert: no error, the row is reused."""
     from ledger import players as ledger_players
