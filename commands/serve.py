@@ -21,11 +21,15 @@ def serve(host: str, port: int, workers: int) -> None:
     _Gunicorn(current_app._get_current_object(), host, port, workers).run()
 
 
+# The path without its query string: EnderPay's webhook URL carries its secret as ?token=.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
+
+
 class _Gunicorn(BaseApplication):
     def __init__(self, app, host, port, workers):
         self.application = app
         self.options = {"bind": f"{host}:{port}", "workers": workers, "accesslog": "-",
-                        "timeout": 30}
+                        "access_log_format": ACCESS_LOG_FORMAT, "timeout": 30}
         super().__init__()
 
     def load_config(self):
