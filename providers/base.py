@@ -229,7 +229,10 @@ def parse_timestamp(value, field_name: str, default: datetime) -> datetime:
         raise PayloadError(f"{field_name} is not an ISO 8601 timestamp: {text[:40]!r}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # e.g. year 1 with a positive offset
+        raise PayloadError(f"{field_name} is out of range") from None
 
 
 def _from_epoch(value, field_name: str) -> datetime:
@@ -400,7 +403,8 @@ def list_field(data: dict, key: str, where: str = "", max_length: int = 100) -> 
 
 def whole_number(value, field_name: str, low: int = 1, high: int = 10_000) -> int:
     """A whole JSON number between ``low`` and ``high`` (2 or 2.0; not "2", not true)."""
+    # The range check comes first: int() of 1e999999999 would build a billion-digit number.
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)) \
-            or value != int(value) or not low <= value <= high:
+            or not low <= value <= high or value != int(value):
         raise PayloadError(f"{field_name} must be a whole number from {low} to {high}")
     return int(value)

@@ -3,13 +3,10 @@
 Signature: X-Signature = hex HMAC-SHA256(key=secret, msg=lowercase hex SHA-256 of the raw body).
 Fields: transaction_id, username, amount (required); currency, items, email, timestamp.
 """
-import hashlib
-from decimal import Decimal
-
 from providers.base import (Item, PayloadError, PurchaseEvent, check_amount, currency_code,
-                            decimal_number, header, hmac_sha256_hex, load_json_object,
+                            decimal_number, header, hmac_of_body_digest, load_json_object,
                             optional_string, parse_timestamp, require_equal, required_string,
-                            to_minor)
+                            to_minor, whole_number)
 
 NAME = "custom"
 TITLE = "Custom webhook"
@@ -18,7 +15,7 @@ MAX_ITEMS = 100
 
 def sign(body: bytes, secret: str) -> str:
     """The X-Signature value for ``body``: what a custom store computes."""
-    return hmac_sha256_hex(secret, hashlib.sha256(body).hexdigest().encode("ascii"))
+    return hmac_of_body_digest(secret, body)
 
 
 def verify(body: bytes, headers, secret: str, query) -> None:
@@ -65,9 +62,5 @@ def _item(entry, index: int, currency: str) -> Item:
     if "price" not in entry:
         _missing(f"{where}.price")
     price = check_amount(decimal_number(entry["price"], f"{where}.price"), f"{where}.price")
-    quantity = entry.get("quantity", 1)
-    if isinstance(quantity, bool) or not isinstance(quantity, (int, Decimal)) \
-            or quantity != int(quantity) or not 1 <= quantity <= 10_000:
-        raise PayloadError(f"{where}.quantity must be a whole number from 1 to 10000")
-    total = to_minor(price, currency, f"{where}.price") * int(quantity)
-    return Item(name, int(quantity), total)
+    quantity = whole_number(entry.get("quantity", 1), f"{where}.quantity")
+    return Item(name, quantity, to_minor(price, currency, f"{where}.price") * quantity)

@@ -21,7 +21,8 @@ json_leaf = st.one_of(
     st.none(), st.booleans(), st.text(max_size=40),
     st.integers(min_value=-10**30, max_value=10**30),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.sampled_from(["NaN", "Infinity", "-1", "1e309", "{coupon}", "", "9.999", "0"]))
+    st.sampled_from(["NaN", "Infinity", "-1", "1e309", "{coupon}", "", "9.999", "0",
+                     "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "1e999999999"]))
 json_value = st.recursive(json_leaf, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=15), inner, max_size=6)),
     max_leaves=20)

@@ -238,3 +238,17 @@ def test_craftingstore_payload_template_is_the_seed_shape_minified():
 def test_numbers_sent_unquoted_are_accepted():
     [event] = craftingstore.parse(b'{"transaction_id":123,"in_game_name":"A","price":4.5}', NOW, {})
     assert (event.transaction_id, event.amount_minor) == ("123", 450)
+
+
+def test_out_of_range_timestamps_and_quantities_are_payload_errors():
+    from datetime import datetime, timezone
+
+    from providers.base import PayloadError, parse_timestamp, whole_number
+
+    now = datetime.now(timezone.utc)
+    for text in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "99999999999999"):
+        with pytest.raises(PayloadError, match="timestamp"):
+            parse_timestamp(text, "timestamp", now)
+    from decimal import Decimal
+    with pytest.raises(PayloadError, match="quantity"):
+        whole_number(Decimal("1e999999999"), "quantity")
