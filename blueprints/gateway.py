@@ -13,7 +13,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from blueprints.access import owned_server_or_404, server_or_404
-from blueprints.webhooks import _read_body
+from blueprints.webhooks import read_body
 from extensions import csrf, db, limiter
 from ledger import gateway
 from providers import craftingstore_gateway as cs
@@ -29,8 +29,12 @@ bp = Blueprint("gateway", __name__)
 def callback():
     """CraftingStore's PENDING / PAID / CHARGE-BACK callbacks (?projectId=<Server project id>)."""
     started = time.perf_counter()
-    body = _read_body(_max_bytes())
-    reply = gateway.receive_callback(request.args.get("projectId"), body, request.headers, started)
+    body, project_id = read_body(_max_bytes()), request.args.get("projectId")
+    if body is None:
+        reply = gateway.refuse_callback(project_id, 413,
+                                        f"body is larger than {_max_bytes()} bytes", started)
+    else:
+        reply = gateway.receive_callback(project_id, body, request.headers, started)
     return jsonify(reply.body), reply.status
 
 

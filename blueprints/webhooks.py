@@ -19,7 +19,7 @@ def receive(store: str):
     if module is None:
         abort(404, f"unknown store {store!r}")
     project_id = request.args.get("projectId")
-    body = _read_body(current_app.config["WEBHOOK_MAX_BYTES"])
+    body = read_body(current_app.config["WEBHOOK_MAX_BYTES"])
     if body is None:
         reply = ingest.refuse(module, project_id, 413, "body is larger than "
                               f"{current_app.config['WEBHOOK_MAX_BYTES']} bytes", started)
@@ -29,7 +29,7 @@ def receive(store: str):
     return jsonify(reply.body), reply.status
 
 
-def _read_body(limit: int) -> bytes | None:
+def read_body(limit: int) -> bytes | None:
     """The raw body, or None when it is over ``limit`` bytes.
 
     A declared Content-Length over the limit is refused before reading anything; a chunked

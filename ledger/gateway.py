@@ -184,6 +184,12 @@ def find_payment(server_id: int, transaction_id: str, lock: bool = False) -> Pen
 FAILED = {"success": False}
 
 
+def refuse_callback(project_id: str | None, status: int, reason: str, started: float) -> Reply:
+    """Refuse a callback before reading it (413: too large), logged, in CraftingStore's format."""
+    ingest.refuse(cs, project_id, status, reason, started)
+    return Reply(status, {"success": False, "error": reason})
+
+
 def receive_callback(project_id: str | None, body: bytes, headers, started: float) -> Reply:
     """One CraftingStore callback; every attempt leaves a Delivery row."""
     log = ingest.DeliveryLog(STORE, body, started)

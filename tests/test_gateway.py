@@ -469,3 +469,14 @@ def test_members_mark_payments_but_only_owners_change_the_gateway(app, client, a
         "confirmation_url": "https://evil.example/confirm"}).status_code == 403
     with app.app_context():
         assert gateway.find_integration(server.id).settings["confirmation_url"] == fake_store.url
+
+
+def test_oversized_callback_is_413_and_logged(app, client, server, connected):
+    body = b'{"type":"PENDING",' + b" " * (70 * 1024) + b"}"
+    response = client.post(f"/api/gateway/craftingstore?projectId={server.project_id}", data=body,
+                           headers={"X-Signature": hmac_hex(SECRET, body)})
+    assert response.status_code == 413 and response.json["success"] is False
+    with app.app_context():
+        delivery = db.session.scalars(db.select(Delivery)).one()
+        assert (delivery.status_code, delivery.body) == (413, None)
+    assert counts(app)["PendingPayment"] == 0
