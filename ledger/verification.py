@@ -6,7 +6,9 @@ providers.donationstore.clean_settings): ``verify_rule`` is "everyone",
 ``verify_blocklist``); the block list also applies under "joined".
 Every question is recorded as a store visit, with the answer in its detail.
 """
-from sqlalchemy import func, or_, select
+from uuid import UUID
+
+from sqlalchemy import or_, select
 
 from extensions import db
 from ledger.store_events import record_activity
@@ -52,12 +54,19 @@ def _has_joined(server_id: int, username: str | None, uuid: str | None) -> bool:
     conditions = []
     if username:
         conditions.append(Player.username_key == fold(username))
-    if uuid:
-        conditions.append(func.replace(func.lower(Player.uuid), "-", "") == _key(uuid))
+    if uuid and (dashed := _dashed(uuid)):
+        conditions.append(Player.uuid == dashed)  # players' uuids are stored dashed, lowercase
     if not conditions:
         return False
     return db.session.scalar(select(Player.id).where(Player.server_id == server_id,
                                                      or_(*conditions)).limit(1)) is not None
+
+
+def _dashed(uuid: str) -> str | None:
+    try:
+        return str(UUID(uuid.strip()))
+    except ValueError:
+        return None
 
 
 def _key(text: str) -> str:

@@ -33,7 +33,7 @@ class Delivery(db.Model):
     server_id: Mapped[int | None] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"),
                                                   index=True)
     store: Mapped[str] = mapped_column(String(32))
-    received_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    received_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
     status_code: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(16))  # accepted, duplicate, rejected
     reason: Mapped[str | None] = mapped_column(Text)

@@ -1,4 +1,4 @@
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -9,7 +9,8 @@ class Player(db.Model):
     """A player as seen by one Server. The originating Campaign is set on first join only."""
 
     __tablename__ = "players"
-    __table_args__ = (UniqueConstraint("server_id", "username_key"),)
+    __table_args__ = (UniqueConstraint("server_id", "username_key"),
+                      Index("ix_players_server_uuid", "server_id", "uuid"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"))

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4fd14f99c80d
+Revision ID: 604de3e91908
 Revises: 
-Create Date: 2026-11-25 09:01:24.836143
+Create Date: 2026-11-25 09:33:26.843785
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '4fd14f99c80d'
+revision = '604de3e91908'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -188,6 +188,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries'))
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deliveries_received_at'), ['received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_deliveries_server_id'), ['server_id'], unique=False)
 
     op.create_table('integrations',
@@ -219,6 +220,7 @@ def upgrade():
     )
     with op.batch_alter_table('players', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_players_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index('ix_players_server_uuid', ['server_id', 'uuid'], unique=False)
 
     op.create_table('purchases',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -379,12 +381,14 @@ def downgrade():
 
     op.drop_table('purchases')
     with op.batch_alter_table('players', schema=None) as batch_op:
+        batch_op.drop_index('ix_players_server_uuid')
         batch_op.drop_index(batch_op.f('ix_players_campaign_id'))
 
     op.drop_table('players')
     op.drop_table('integrations')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deliveries_server_id'))
+        batch_op.drop_index(batch_op.f('ix_deliveries_received_at'))
 
     op.drop_table('deliveries')
     with op.batch_alter_table('campaign_hostnames', schema=None) as batch_op:
