@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from extensions import db
-from ledger import rollups
+from ledger import locks, rollups
 from models import Creator, Player, Purchase, PurchaseItem, Server
 from models.base import fold, utcnow
 
@@ -41,6 +41,8 @@ def insert_purchase(server, store: str, event, delivery_id: int | None = None) -
     ``id`` and ``network_id``.
     """
     conn = db.session.connection()  # Core execution: no ORM layer on the hot path
+    if event.duplicate_if_recorded:
+        locks.hold(*locks.dedupe_names(server.id, store, event))
     if event.duplicate_if_recorded and conn.execute(_RECORDED, {
             "server_id": server.id, "store": store,
             "ids": list(event.duplicate_if_recorded)}).first():

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
+from ledger import locks
 from models import Purchase, Server, StoreEvent
 from models.base import fold
 from models.store_event import VISIT
@@ -14,6 +15,8 @@ from models.store_event import VISIT
 def record_activity(server: Server, store: str, event, delivery_id: int | None = None) -> bool:
     """Add a StoreEvent for ``event`` (providers.base.StoreActivityEvent).
     False when its external id (or an alias) was already recorded."""
+    if event.duplicate_if_recorded:
+        locks.hold(*locks.dedupe_names(server.id, store, event))
     if event.duplicate_if_recorded and db.session.scalar(select(StoreEvent.id).where(
             StoreEvent.server_id == server.id, StoreEvent.store == store,
             StoreEvent.external_id.in_(event.duplicate_if_recorded)).limit(1)):

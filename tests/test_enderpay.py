@@ -185,3 +185,43 @@ def test_bad_payloads_are_400_and_write_nothing(app, client, server, token, cloc
     response = post(client, server.project_id, body, token)
     assert response.status_code == 400 and message in response.json["error"], response.json
     assert counts(app) == NOTHING
+
+
+def test_copies_across_a_bucket_boundary_wait_for_each_other(app, server, backend):
+    """Two copies on either side of a 10-minute boundary, in concurrent transactions: the
+    second waits on the first's advisory lock, then sees it and counts nothing (PostgreSQL)."""
+    import threading
+    import time
+
+    from ledger.purchases import insert_purchase
+    from models import Server
+
+    if backend != "postgres":
+        pytest.skip("SQLite writers are already serialised by the database write lock")
+    body = SEED["STORE_PACKAGE_INITIAL"]
+    boundary = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+    first, second = (enderpay.parse(body, boundary + offset, {"currency": "USD"})[0]
+                     for offset in (timedelta(seconds=-1), timedelta(seconds=1)))
+    assert first.transaction_id in second.duplicate_if_recorded
+    results, first_holds = {}, threading.Event()
+
+    def record(name, event, hold_open):
+        with app.app_context():
+            srv = db.session.get(Server, server.id)
+            results[name] = insert_purchase(srv, "enderpay", event)
+            first_holds.set()
+            time.sleep(hold_open)
+            db.session.commit()
+            results[name + "_done"] = time.monotonic()
+
+    a = threading.Thread(target=record, args=("a", first, 1.0))
+    a.start()
+    first_holds.wait(10)
+    started = time.monotonic()
+    b = threading.Thread(target=record, args=("b", second, 0))
+    b.start()
+    a.join(10)
+    b.join(10)
+    assert results["a"] is not None and results["b"] is None
+    assert results["b_done"] - started > 0.5  # it waited for the first transaction
+    assert len(purchases(app)) == 1
