@@ -7,7 +7,7 @@ finds the purchase by player, package and total (EnderPay). Both return
 from sqlalchemy import exists, select
 
 from extensions import db
-from ledger import purchases
+from ledger import locks, purchases
 from ledger.corrections import CorrectionError, apply_reversal
 from models import Adjustment, Purchase, PurchaseItem, Server
 from models.base import fold
@@ -38,6 +38,7 @@ def reverse_by_match(server: Server, store: str, event, delivery_id: int | None)
     ``duplicate_if_recorded`` aliases) change nothing.
     """
     keys = (event.external_id, *event.duplicate_if_recorded)
+    locks.hold(*locks.dedupe_names(server.id, store, event))  # copies of this event queue here
     standalone_ids = tuple(f"{event.kind}:{key}"[:128] for key in keys)
     if _already_applied(server.id, store, event.kind, keys, standalone_ids):
         return False, None
@@ -83,7 +84,9 @@ def _match(server_id: int, store: str, event) -> Purchase | None:
                     Purchase.reversed_minor < Purchase.amount_minor,
                     ~exists().where(Adjustment.purchase_id == Purchase.id,
                                     Adjustment.kind == event.kind))
-             .order_by(Purchase.purchased_at.desc(), Purchase.id.desc()).limit(1))
+             .order_by(Purchase.purchased_at.desc(), Purchase.id.desc()).limit(1)
+             # a different chargeback being applied right now takes the next matching purchase
+             .with_for_update(skip_locked=True))
     if event.item_name:
         query = query.where(exists().where(PurchaseItem.purchase_id == Purchase.id,
                                            PurchaseItem.name == event.item_name))
