@@ -1,9 +1,10 @@
 """App-wide HTTP behaviour: the home page, error pages, security headers, template helpers."""
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from extensions import db, login_manager
+from ledger import integrations
 from models import User
 from providers.base import exponent
 
@@ -45,14 +46,6 @@ def format_money(amount_minor: int | None, currency: str) -> str:
     return f"{sign}{text} {currency}"
 
 
-def public_url(endpoint: str, **values) -> str:
-    """An absolute URL to paste elsewhere (plugin config, store admin): on TALLY_PUBLIC_URL if set."""
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
 def install(app) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -64,7 +57,7 @@ def install(app) -> None:
     app.register_error_handler(HTTPException, _http_error)
 
     app.jinja_env.filters["money"] = format_money
-    app.jinja_env.globals["public_url"] = public_url
+    app.jinja_env.globals["public_url"] = integrations.public_url
     app.after_request(_security_headers)
 
 

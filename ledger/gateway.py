@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, request, url_for
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -103,8 +103,7 @@ def disconnect(integration: Integration) -> None:
 
 def endpoint_url(server: Server) -> str:
     """The URL to paste into CraftingStore as the gateway endpoint."""
-    path = url_for("gateway.callback", projectId=server.project_id)
-    return (current_app.config.get("PUBLIC_URL") or request.url_root.rstrip("/")) + path
+    return integrations.public_url("gateway.callback", projectId=server.project_id)
 
 
 def _settings(payment_url_template: str, confirmation_url: str) -> dict:
@@ -116,10 +115,13 @@ def _settings(payment_url_template: str, confirmation_url: str) -> dict:
 
 
 def _pasted(secret: str | None) -> str | None:
-    secret = (secret or "").strip()
-    if secret and len(secret) < 16:
-        raise GatewayError("A pasted secret must be at least 16 characters", 400)
-    return secret or None
+    """CraftingStore's secret when the owner pasted one (else Tally generates one)."""
+    if not (secret or "").strip():
+        return None
+    try:
+        return integrations.check_pasted_secret(secret)
+    except integrations.IntegrationError as exc:
+        raise GatewayError(str(exc), 400) from None
 
 
 def _new_payment_key(server: Server) -> str:

@@ -103,13 +103,17 @@ def settings_for(module, form) -> dict:
 
 
 def webhook_url(server: Server, store: str, **extra) -> str:
-    """The full URL a store posts to.
+    """The full URL a store posts to."""
+    return public_url("webhooks.receive", store=store, projectId=server.project_id, **extra)
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL to paste elsewhere (a store's admin, a plugin's config).
 
     The base is TALLY_PUBLIC_URL when set (behind a proxy), else the current request's
     root, else (CLI, no request) http://127.0.0.1:5000.
     """
-    path = current_app.url_map.bind("localhost").build(
-        "webhooks.receive", {"store": store, "projectId": server.project_id, **extra})
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
     base = current_app.config.get("PUBLIC_URL")
     if not base:
         base = request.url_root if has_request_context() else DEFAULT_PUBLIC_URL

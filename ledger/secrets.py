@@ -24,8 +24,9 @@ def new_api_key() -> str:
 
 
 def new_project_id() -> str:
-    """Public Server identifier: 16 random bytes, URL-safe, unguessable."""
-    return secrets.token_urlsafe(16)
+    """Public Server identifier: 16 random bytes as hex. URL-safe and unguessable, and never
+    starts with "-", which a command line would take for an option."""
+    return secrets.token_hex(16)
 
 
 def digest(key: str) -> str:

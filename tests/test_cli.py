@@ -78,3 +78,12 @@ def test_ambiguous_network_name(runner, app, owner):
     run(runner, "networks", "create", "Twin", "--owner", "owner@example.com")
     run(runner, "networks", "create", "Twin", "--owner", "owner@example.com")
     assert "use the id" in fails(runner, "servers", "create", "Twin", "Lobby")
+
+
+def test_project_ids_are_safe_on_a_command_line(app):
+    """token_urlsafe could start an id with "-", which click reads as an option."""
+    from ledger.secrets import new_project_id
+
+    ids = {new_project_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    assert all(len(i) == 32 and not i.startswith("-") and i.isalnum() for i in ids)

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from extensions import db
-from models import Adjustment, Purchase, StoreEvent
+from models import Purchase, StoreEvent
 from providers import tebex
 from providers.base import PayloadError
 from tests.store_helpers import NOTHING, add_creator, connect, counts, last_delivery

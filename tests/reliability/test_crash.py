@@ -4,7 +4,6 @@ Runs gunicorn against SQLite and (with TEST_DATABASE_URL) PostgreSQL, sends a st
 distinct signed Custom deliveries from several threads, kills the server part-way,
 restarts it, finishes the stream, then resends everything.
 """
-import json
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
