@@ -83,6 +83,14 @@ def test_errors(runner, server):
     assert result.exit_code != 0 and "already connected" in result.output
     result = invoke(runner, "integrations", "regenerate", server.project_id, "craftingstore")
     assert result.exit_code != 0 and "not connected" in result.output
+    result = invoke(runner, "integrations", "connect", server.project_id, "tebex", "--secret", "short")
+    assert result.exit_code != 0 and "at least 16" in result.output
+    pasted = "tebex-secret-from-the-panel-1234"
+    assert invoke(runner, "integrations", "connect", server.project_id, "tebex",
+                  "--secret", pasted).exit_code == 0
+    result = invoke(runner, "integrations", "regenerate", server.project_id, "tebex",
+                    "--secret", "short")
+    assert result.exit_code != 0 and "at least 16" in result.output
 
 
 def test_deliveries_prune_clears_old_bodies_only(app, runner, client, server):
