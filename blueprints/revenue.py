@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, Form, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from blueprints.access import network_or_404, owned_network_or_404, row_or_404, server_or_404
 from extensions import db
@@ -37,12 +37,21 @@ def _require_login():
 
 # --- input ----------------------------------------------------------------------------
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _sane_day(form, field):
+    """Far dates would overflow the date arithmetic (end + 1 day, the next month)."""
+    if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(f"must be between {FIRST_DAY} and {LAST_DAY}")
+
+
 class PeriodForm(Form):
     """The period and store selector (GET; no CSRF needed, nothing changes)."""
 
     period = SelectField("Period", choices=PERIODS, default="30")
-    start = DateField("From", validators=[Optional()])
-    end = DateField("To", validators=[Optional()])
+    start = DateField("From", validators=[Optional(), _sane_day])
+    end = DateField("To", validators=[Optional(), _sane_day])
     store = SelectField("Store", choices=[("", "All stores")], default="")
 
     def validate_end(self, field):
@@ -438,6 +447,8 @@ def charts(scope) -> list[dict]:
     if monthly:
         start = start.replace(day=1)
     buckets = _buckets(start, end, monthly)
+    if not buckets:  # a period starting after today
+        return []
     result = []
     for currency, points in sorted(revenue.net_by_day(scope, monthly).items()):
         values = dict.fromkeys(buckets, 0)
