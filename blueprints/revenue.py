@@ -2,6 +2,7 @@
 corrections, and the Network's currency settings. Queries live in ledger/revenue.py."""
 import csv
 import io
+from urllib.parse import urlencode
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
@@ -414,6 +415,23 @@ def _helpers():
     return {"args_url": args_url, "export_url": export_url}
 
 
+FILTER_ARGS = ("period", "start", "end", "store", "matched", "campaign", "creator", "player")
+PAGE_ARGS = ("after", "before")
+
+
+def _sort_args() -> tuple[str, ...]:
+    return tuple(f"sort_{by}" for by, _ in BREAKDOWNS)
+
+
+def _link(endpoint: str, args: dict, keep: tuple[str, ...]) -> str:
+    """The URL of ``endpoint`` for this page's Network or Server, with the query arguments
+    in ``keep`` (others are dropped: they must not reach url_for, where names such as
+    network_id, _anchor or _external would clash with or change the link)."""
+    query = urlencode([(key, args[key]) for key in keep if args.get(key)])
+    path = url_for(endpoint, **request.view_args)
+    return f"{path}?{query}" if query else path
+
+
 def args_url(**changes) -> str:
     """This page's URL with some query arguments changed (None removes one)."""
     args = request.args.to_dict()
@@ -422,13 +440,12 @@ def args_url(**changes) -> str:
             args.pop(key, None)
         else:
             args[key] = value
-    return url_for(request.endpoint, **request.view_args, **args)
+    return _link(request.endpoint, args, FILTER_ARGS + PAGE_ARGS + _sort_args())
 
 
 def export_url() -> str:
     """The CSV of the purchase list as filtered now (all pages)."""
-    args = {k: v for k, v in request.args.items() if k not in ("after", "before")}
-    return url_for("revenue.purchases_csv", **request.view_args, **args)
+    return _link("revenue.purchases_csv", request.args.to_dict(), FILTER_ARGS)
 
 
 # --- the chart ------------------------------------------------------------------------------
