@@ -4,7 +4,7 @@ import csv
 import io
 from urllib.parse import urlencode
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException
 
 from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
                    stream_with_context, url_for)
@@ -21,7 +21,7 @@ from ledger.corrections import CorrectionError, apply_reversal, link_purchase, u
 from ledger.purchases import find_player
 from models import Campaign, Creator, Delivery, Purchase
 from models.purchase import CHARGEBACK, REFUND
-from providers.base import PayloadError, exponent, to_minor
+from providers.base import MAX_AMOUNT, PayloadError, exponent, to_minor
 
 bp = Blueprint("revenue", __name__)
 
@@ -283,9 +283,11 @@ def _amount_minor(text: str | None, currency: str) -> int | None:
         return None
     try:
         value = Decimal(text.strip())
-    except InvalidOperation:
+        if value.is_finite() and abs(value) > MAX_AMOUNT:  # larger than any purchase
+            raise CorrectionError(f"the amount is above the {MAX_AMOUNT} limit")
+        return to_minor(value, currency, "the amount")
+    except DecimalException:  # not a number, or an exponent too large for Decimal
         raise CorrectionError("the amount is not a number") from None
-    return to_minor(value, currency, "the amount")
 
 
 @bp.post("/purchases/<int:purchase_id>/link")
@@ -372,7 +374,7 @@ def set_rate(network_id: int):
         try:
             exchange_rates.set_rate(network.id, form.currency.data.upper(),
                                     Decimal(form.rate.data.strip()))
-        except (InvalidOperation, exchange_rates.RateError) as exc:
+        except (DecimalException, exchange_rates.RateError) as exc:
             form.rate.errors.append(str(exc) if str(exc) else "not a number")
     if form.errors:
         db.session.rollback()
