@@ -2,6 +2,7 @@
 corrections, and the Network's currency settings. Queries live in ledger/revenue.py."""
 import csv
 import io
+import uuid
 from urllib.parse import urlencode
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, DecimalException
@@ -11,8 +12,9 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, Form, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms import DateField, Form, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import (UUID, DataRequired, Length, Optional, Regexp,
+                                ValidationError)
 
 from blueprints.access import network_or_404, owned_network_or_404, row_or_404, server_or_404
 from extensions import db
@@ -230,6 +232,14 @@ class ReversalForm(FlaskForm):
     amount = StringField("Amount (empty: all that remains)", validators=[Optional(),
                                                                          Length(max=20)])
     reason = TextAreaField("Why", validators=[DataRequired(), Length(max=500)])
+    # Made when the form is shown; a second submission of the same form (a double click)
+    # finds the reversal recorded under it. A UUID, so it cannot be a store's refund id.
+    nonce = HiddenField(validators=[Optional(), UUID()], default=lambda: str(uuid.uuid4()))
+
+    def external_id(self) -> str | None:
+        if not self.nonce.raw_data or not self.nonce.data:
+            return None  # an older page without the field
+        return f"form:{uuid.UUID(self.nonce.data)}"
 
 
 class LinkForm(FlaskForm):
@@ -267,14 +277,19 @@ def reverse(purchase_id: int):
         return _detail(purchase, 400, reversal_form=form)
     try:
         amount = _amount_minor(form.amount.data, purchase.currency)
-        apply_reversal(purchase, form.kind.data, amount, user_id=current_user.id,
-                       reason=form.reason.data.strip())
+        _, created = apply_reversal(purchase, form.kind.data, amount, user_id=current_user.id,
+                                    external_id=form.external_id(),
+                                    reason=form.reason.data.strip())
     except (CorrectionError, PayloadError) as exc:
         db.session.rollback()
         form.amount.errors.append(str(exc))
         return _detail(_purchase_or_404(purchase_id), 400, reversal_form=form)
     db.session.commit()
-    flash(f"{form.kind.data.capitalize()} recorded.", "success")
+    if created:
+        flash(f"{form.kind.data.capitalize()} recorded.", "success")
+    else:
+        flash(f"This {form.kind.data} was already recorded (the form was sent twice); "
+              "nothing was added.", "info")
     return redirect(url_for("revenue.purchase", purchase_id=purchase_id))
 
 
