@@ -49,6 +49,11 @@ def _sane_day(form, field):
         raise ValidationError(f"must be between {FIRST_DAY} and {LAST_DAY}")
 
 
+# PostgreSQL refuses NUL in text (a 500 if it reaches a query); names have no control characters.
+NO_NUL = Regexp(r"^[^\x00]*\Z", message="must not contain NUL characters")
+NO_CONTROL = Regexp(r"^[^\x00-\x1f\x7f]*\Z", message="must not contain control characters")
+
+
 class PeriodForm(Form):
     """The period and store selector (GET; no CSRF needed, nothing changes)."""
 
@@ -67,7 +72,7 @@ class PurchaseFilterForm(PeriodForm):
                                              ("unmatched", "Unmatched")], default="")
     campaign = SelectField("Campaign", choices=[("", "All")], default="")
     creator = SelectField("Creator", choices=[("", "All")], default="")
-    player = StringField("Player name", validators=[Optional(), Length(max=64)])
+    player = StringField("Player name", validators=[Optional(), Length(max=64), NO_CONTROL])
 
 
 def _read_form(form_class, network, server):
@@ -231,7 +236,7 @@ class ReversalForm(FlaskForm):
     kind = SelectField("Kind", choices=[(REFUND, "Refund"), (CHARGEBACK, "Chargeback")])
     amount = StringField("Amount (empty: all that remains)", validators=[Optional(),
                                                                          Length(max=20)])
-    reason = TextAreaField("Why", validators=[DataRequired(), Length(max=500)])
+    reason = TextAreaField("Why", validators=[DataRequired(), Length(max=500), NO_NUL])
     # Made when the form is shown; a second submission of the same form (a double click)
     # finds the reversal recorded under it. A UUID, so it cannot be a store's refund id.
     nonce = HiddenField(validators=[Optional(), UUID()], default=lambda: str(uuid.uuid4()))
@@ -244,12 +249,12 @@ class ReversalForm(FlaskForm):
 
 class LinkForm(FlaskForm):
     username = StringField("Player name on this Server", validators=[DataRequired(),
-                                                                     Length(max=32)])
-    reason = TextAreaField("Why", validators=[DataRequired(), Length(max=500)])
+                                                                     Length(max=32), NO_CONTROL])
+    reason = TextAreaField("Why", validators=[DataRequired(), Length(max=500), NO_NUL])
 
 
 class UnlinkForm(FlaskForm):
-    reason = TextAreaField("Why", validators=[DataRequired(), Length(max=500)])
+    reason = TextAreaField("Why", validators=[DataRequired(), Length(max=500), NO_NUL])
 
 
 def _purchase_or_404(purchase_id: int) -> Purchase:
@@ -309,9 +314,11 @@ def _amount_minor(text: str | None, currency: str) -> int | None:
 def link(purchase_id: int):
     purchase = _purchase_or_404(purchase_id)
     form = LinkForm()
-    player = find_player(purchase.server_id, form.username.data or "")
-    if form.validate_on_submit() and player is None:
-        form.username.errors.append("No player with that name has joined this Server.")
+    player = None
+    if form.validate_on_submit():
+        player = find_player(purchase.server_id, form.username.data)
+        if player is None:
+            form.username.errors.append("No player with that name has joined this Server.")
     if form.errors:
         return _detail(purchase, 400, link_form=form)
     return _correct(purchase, link_purchase, player, user_id=current_user.id,

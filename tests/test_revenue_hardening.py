@@ -227,3 +227,20 @@ def test_period_starting_after_today_has_no_chart(app, logged_in, server):
     response = _get(logged_in, f"/networks/{server.network_id}/revenue?period=custom"
                                "&start=2099-06-01")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["revenue/purchases", "revenue/purchases.csv"])
+def test_nul_in_player_name(logged_in, server, data, path):
+    """PostgreSQL refuses NUL in strings; it is a form error, not a 500."""
+    response = _get(logged_in, f"/networks/{server.network_id}/{path}?period=all&player=a%00")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("action, form", [
+    ("reversals", {"kind": "refund", "amount": "1", "reason": "a\x00b"}),
+    ("link", {"username": "a\x00b", "reason": "x"}),
+    ("link", {"username": "Steve", "reason": "a\x00b"}),
+    ("unlink", {"reason": "a\x00b"})])
+def test_nul_in_correction_forms(logged_in, server, data, action, form):
+    response = logged_in.post(f"/purchases/{data.p[6]}/{action}", data=form)
+    assert response.status_code in (302, 400)
