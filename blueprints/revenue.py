@@ -2,16 +2,19 @@
 corrections, and the Network's currency settings. Queries live in ledger/revenue.py."""
 import csv
 import io
+import uuid
+from urllib.parse import urlencode
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException
 
 from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
                    stream_with_context, url_for)
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, Form, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import DateField, Form, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import (UUID, DataRequired, Length, Optional, Regexp,
+                                ValidationError)
 
 from blueprints.access import network_or_404, owned_network_or_404, row_or_404, server_or_404
 from extensions import db
@@ -20,7 +23,7 @@ from ledger.corrections import CorrectionError, apply_reversal, link_purchase, u
 from ledger.purchases import find_player
 from models import Campaign, Creator, Delivery, Purchase
 from models.purchase import CHARGEBACK, REFUND
-from providers.base import PayloadError, exponent, to_minor
+from providers.base import MAX_AMOUNT, PayloadError, exponent, to_minor
 
 bp = Blueprint("revenue", __name__)
 
@@ -37,12 +40,26 @@ def _require_login():
 
 # --- input ----------------------------------------------------------------------------
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _sane_day(form, field):
+    """Far dates would overflow the date arithmetic (end + 1 day, the next month)."""
+    if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(f"must be between {FIRST_DAY} and {LAST_DAY}")
+
+
+# PostgreSQL refuses NUL in text (a 500 if it reaches a query); names have no control characters.
+NO_NUL = Regexp(r"^[^\x00]*\Z", message="must not contain NUL characters")
+NO_CONTROL = Regexp(r"^[^\x00-\x1f\x7f]*\Z", message="must not contain control characters")
+
+
 class PeriodForm(Form):
     """The period and store selector (GET; no CSRF needed, nothing changes)."""
 
     period = SelectField("Period", choices=PERIODS, default="30")
-    start = DateField("From", validators=[Optional()])
-    end = DateField("To", validators=[Optional()])
+    start = DateField("From", validators=[Optional(), _sane_day])
+    end = DateField("To", validators=[Optional(), _sane_day])
     store = SelectField("Store", choices=[("", "All stores")], default="")
 
     def validate_end(self, field):
@@ -55,7 +72,7 @@ class PurchaseFilterForm(PeriodForm):
                                              ("unmatched", "Unmatched")], default="")
     campaign = SelectField("Campaign", choices=[("", "All")], default="")
     creator = SelectField("Creator", choices=[("", "All")], default="")
-    player = StringField("Player name", validators=[Optional(), Length(max=64)])
+    player = StringField("Player name", validators=[Optional(), Length(max=64), NO_CONTROL])
 
 
 def _read_form(form_class, network, server):
@@ -219,17 +236,25 @@ class ReversalForm(FlaskForm):
     kind = SelectField("Kind", choices=[(REFUND, "Refund"), (CHARGEBACK, "Chargeback")])
     amount = StringField("Amount (empty: all that remains)", validators=[Optional(),
                                                                          Length(max=20)])
-    reason = TextAreaField("Why", validators=[DataRequired(), Length(max=500)])
+    reason = TextAreaField("Why", validators=[DataRequired(), Length(max=500), NO_NUL])
+    # Made when the form is shown; a second submission of the same form (a double click)
+    # finds the reversal recorded under it. A UUID, so it cannot be a store's refund id.
+    nonce = HiddenField(validators=[Optional(), UUID()], default=lambda: str(uuid.uuid4()))
+
+    def external_id(self) -> str | None:
+        if not self.nonce.raw_data or not self.nonce.data:
+            return None  # an older page without the field
+        return f"form:{uuid.UUID(self.nonce.data)}"
 
 
 class LinkForm(FlaskForm):
     username = StringField("Player name on this Server", validators=[DataRequired(),
-                                                                     Length(max=32)])
-    reason = TextAreaField("Why", validators=[DataRequired(), Length(max=500)])
+                                                                     Length(max=32), NO_CONTROL])
+    reason = TextAreaField("Why", validators=[DataRequired(), Length(max=500), NO_NUL])
 
 
 class UnlinkForm(FlaskForm):
-    reason = TextAreaField("Why", validators=[DataRequired(), Length(max=500)])
+    reason = TextAreaField("Why", validators=[DataRequired(), Length(max=500), NO_NUL])
 
 
 def _purchase_or_404(purchase_id: int) -> Purchase:
@@ -257,14 +282,19 @@ def reverse(purchase_id: int):
         return _detail(purchase, 400, reversal_form=form)
     try:
         amount = _amount_minor(form.amount.data, purchase.currency)
-        apply_reversal(purchase, form.kind.data, amount, user_id=current_user.id,
-                       reason=form.reason.data.strip())
+        _, created = apply_reversal(purchase, form.kind.data, amount, user_id=current_user.id,
+                                    external_id=form.external_id(),
+                                    reason=form.reason.data.strip())
     except (CorrectionError, PayloadError) as exc:
         db.session.rollback()
         form.amount.errors.append(str(exc))
         return _detail(_purchase_or_404(purchase_id), 400, reversal_form=form)
     db.session.commit()
-    flash(f"{form.kind.data.capitalize()} recorded.", "success")
+    if created:
+        flash(f"{form.kind.data.capitalize()} recorded.", "success")
+    else:
+        flash(f"This {form.kind.data} was already recorded (the form was sent twice); "
+              "nothing was added.", "info")
     return redirect(url_for("revenue.purchase", purchase_id=purchase_id))
 
 
@@ -273,18 +303,22 @@ def _amount_minor(text: str | None, currency: str) -> int | None:
         return None
     try:
         value = Decimal(text.strip())
-    except InvalidOperation:
+        if value.is_finite() and abs(value) > MAX_AMOUNT:  # larger than any purchase
+            raise CorrectionError(f"the amount is above the {MAX_AMOUNT} limit")
+        return to_minor(value, currency, "the amount")
+    except DecimalException:  # not a number, or an exponent too large for Decimal
         raise CorrectionError("the amount is not a number") from None
-    return to_minor(value, currency, "the amount")
 
 
 @bp.post("/purchases/<int:purchase_id>/link")
 def link(purchase_id: int):
     purchase = _purchase_or_404(purchase_id)
     form = LinkForm()
-    player = find_player(purchase.server_id, form.username.data or "")
-    if form.validate_on_submit() and player is None:
-        form.username.errors.append("No player with that name has joined this Server.")
+    player = None
+    if form.validate_on_submit():
+        player = find_player(purchase.server_id, form.username.data)
+        if player is None:
+            form.username.errors.append("No player with that name has joined this Server.")
     if form.errors:
         return _detail(purchase, 400, link_form=form)
     return _correct(purchase, link_purchase, player, user_id=current_user.id,
@@ -362,7 +396,7 @@ def set_rate(network_id: int):
         try:
             exchange_rates.set_rate(network.id, form.currency.data.upper(),
                                     Decimal(form.rate.data.strip()))
-        except (InvalidOperation, exchange_rates.RateError) as exc:
+        except (DecimalException, exchange_rates.RateError) as exc:
             form.rate.errors.append(str(exc) if str(exc) else "not a number")
     if form.errors:
         db.session.rollback()
@@ -405,6 +439,23 @@ def _helpers():
     return {"args_url": args_url, "export_url": export_url}
 
 
+FILTER_ARGS = ("period", "start", "end", "store", "matched", "campaign", "creator", "player")
+PAGE_ARGS = ("after", "before")
+
+
+def _sort_args() -> tuple[str, ...]:
+    return tuple(f"sort_{by}" for by, _ in BREAKDOWNS)
+
+
+def _link(endpoint: str, args: dict, keep: tuple[str, ...]) -> str:
+    """The URL of ``endpoint`` for this page's Network or Server, with the query arguments
+    in ``keep`` (others are dropped: they must not reach url_for, where names such as
+    network_id, _anchor or _external would clash with or change the link)."""
+    query = urlencode([(key, args[key]) for key in keep if args.get(key)])
+    path = url_for(endpoint, **request.view_args)
+    return f"{path}?{query}" if query else path
+
+
 def args_url(**changes) -> str:
     """This page's URL with some query arguments changed (None removes one)."""
     args = request.args.to_dict()
@@ -413,13 +464,12 @@ def args_url(**changes) -> str:
             args.pop(key, None)
         else:
             args[key] = value
-    return url_for(request.endpoint, **request.view_args, **args)
+    return _link(request.endpoint, args, FILTER_ARGS + PAGE_ARGS + _sort_args())
 
 
 def export_url() -> str:
     """The CSV of the purchase list as filtered now (all pages)."""
-    args = {k: v for k, v in request.args.items() if k not in ("after", "before")}
-    return url_for("revenue.purchases_csv", **request.view_args, **args)
+    return _link("revenue.purchases_csv", request.args.to_dict(), FILTER_ARGS)
 
 
 # --- the chart ------------------------------------------------------------------------------
@@ -438,6 +488,8 @@ def charts(scope) -> list[dict]:
     if monthly:
         start = start.replace(day=1)
     buckets = _buckets(start, end, monthly)
+    if not buckets:  # a period starting after today
+        return []
     result = []
     for currency, points in sorted(revenue.net_by_day(scope, monthly).items()):
         values = dict.fromkeys(buckets, 0)

@@ -1,6 +1,6 @@
 """Owner-entered exchange rates and converted totals (exact: integers and Decimal, no float)."""
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Decimal, DecimalException, localcontext
 
 from sqlalchemy import select
 
@@ -21,13 +21,21 @@ class Converted:
     missing: list[str] = field(default_factory=list)  # currencies left out: no rate
 
 
+MAX_RATE = Decimal(10 ** 9)  # keeps rate_nanos (10^18 at most) within BIGINT
+
+
 def rate_nanos(rate: Decimal) -> int:
     """A rate as entered ("1.0845") to integer billionths; at most 9 decimal places."""
-    if not rate.is_finite() or rate <= 0:
-        raise RateError("the rate must be a positive number")
-    scaled = rate * RATE_SCALE
-    if scaled != scaled.to_integral_value():
-        raise RateError("the rate has more than 9 decimal places")
+    try:
+        if not rate.is_finite() or rate <= 0:
+            raise RateError("the rate must be a positive number")
+        if rate > MAX_RATE:
+            raise RateError(f"the rate must not be above {MAX_RATE}")
+        scaled = rate * RATE_SCALE
+        if scaled != scaled.to_integral_value():
+            raise RateError("the rate has more than 9 decimal places")
+    except DecimalException:  # an exponent beyond what Decimal computes with
+        raise RateError("the rate is not a usable number") from None
     return int(scaled)
 
 

@@ -5,6 +5,7 @@ number of days and distinct attributions in the period, not on the number of
 purchases. The purchase list is a keyset page on (purchased_at, id), newest first.
 All amounts are integers in minor units, per currency.
 """
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -329,11 +330,23 @@ def encode_cursor(purchase: Purchase) -> str:
     return f"{micros}.{purchase.id}"
 
 
+_CURSOR = re.compile(r"(-?[0-9]{1,20})\.([0-9]{1,19})")
+MAX_ID = 2 ** 63 - 1  # BIGINT; SQLite refuses larger Python ints
+
+
 def decode_cursor(text: str) -> tuple[datetime, int]:
-    """Raises ValueError for anything that is not a cursor we made."""
-    micros, _, purchase_id = text.partition(".")
-    moment = EPOCH + timedelta(microseconds=int(micros))
-    return moment, int(purchase_id)
+    """Raises ValueError for anything that is not a cursor we made (or could have made)."""
+    match = _CURSOR.fullmatch(text)
+    if match is None:
+        raise ValueError("not a cursor")
+    purchase_id = int(match[2])
+    if purchase_id > MAX_ID:
+        raise ValueError("cursor id out of range")
+    try:
+        moment = EPOCH + timedelta(microseconds=int(match[1]))
+    except OverflowError:
+        raise ValueError("cursor time out of range") from None
+    return moment, purchase_id
 
 
 def purchase_page(f: PurchaseFilter, *, after: str | None = None, before: str | None = None,
