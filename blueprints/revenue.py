@@ -23,7 +23,7 @@ from ledger.corrections import CorrectionError, apply_reversal, link_purchase, u
 from ledger.purchases import find_player
 from models import Campaign, Creator, Delivery, Purchase
 from models.purchase import CHARGEBACK, REFUND
-from providers.base import MAX_AMOUNT, PayloadError, exponent, to_minor
+from providers.base import MAX_AMOUNT, PayloadError, from_minor, to_minor
 
 bp = Blueprint("revenue", __name__)
 
@@ -211,19 +211,14 @@ def csv_lines(purchases):
             p.purchased_at.isoformat(), p.id, p.server.name, p.store, p.transaction_id,
             p.username, "yes" if p.player_id else "no", p.campaign.name if p.campaign else "",
             p.creator.name if p.creator else "", p.coupon or "", p.currency,
-            decimal_text(p.amount_minor, p.currency), decimal_text(p.reversed_minor, p.currency),
-            decimal_text(p.net_minor, p.currency), items_text(p.items)))
+            from_minor(p.amount_minor, p.currency), from_minor(p.reversed_minor, p.currency),
+            from_minor(p.net_minor, p.currency), items_text(p.items)))
 
 
 def neutralise(cell) -> str:
     """Spreadsheets run cells starting with these as formulas; a leading ' keeps them text."""
     text = str(cell)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def decimal_text(amount_minor: int, currency: str) -> str:
-    """12345, "USD" -> "123.45" (exact)."""
-    return str(Decimal(amount_minor).scaleb(-exponent(currency)))
 
 
 def items_text(items) -> str:

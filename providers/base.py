@@ -163,6 +163,11 @@ def to_minor(value: Decimal, currency: str, field_name: str) -> int:
     return int(scaled)
 
 
+def from_minor(amount_minor: int, currency: str) -> str:
+    """The inverse of to_minor, as exact text: 12345, "USD" -> "123.45"; -5, "JPY" -> "-5"."""
+    return str(Decimal(amount_minor).scaleb(-exponent(currency)))
+
+
 def decimal_number(value, field_name: str) -> Decimal:
     """A JSON number (parsed as Decimal), not a string or a boolean."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import quote, urlsplit
 
-from providers.base import (MAX_AMOUNT, PayloadError, currency_code, exponent, header,
-                            hmac_sha256_hex, load_json_object, optional_string, require_equal,
-                            required_string)
+from providers.base import (MAX_AMOUNT, PayloadError, currency_code, exponent, from_minor,
+                            header, hmac_sha256_hex, load_json_object, optional_string,
+                            require_equal, required_string)
 
 NAME = "craftingstore_gateway"
 TITLE = "CraftingStore gateway"
@@ -130,7 +130,8 @@ def payment_url(template: str, event: GatewayEvent) -> str:
     """The template with each placeholder replaced by its URL-encoded value ("" when absent)."""
     values = {
         "transactionId": event.transaction_id,
-        "amount": format_amount(event.amount_minor, event.currency),
+        "amount": "" if event.amount_minor is None or event.currency is None
+        else from_minor(event.amount_minor, event.currency),
         "amountMinor": "" if event.amount_minor is None else str(event.amount_minor),
         "currency": event.currency, "package": event.package_name, "email": event.email,
         "identifier": event.identifier, "username": event.username,
@@ -139,14 +140,6 @@ def payment_url(template: str, event: GatewayEvent) -> str:
     return _PLACEHOLDER.sub(
         lambda m: quote(values.get(m.group(1)) or "", safe="") if m.group(1) in values
         else m.group(0), template)
-
-
-def format_amount(amount_minor: int | None, currency: str | None) -> str:
-    """900, "USD" -> "9.00" (exact; for payment pages that want a decimal amount)."""
-    if amount_minor is None or currency is None:
-        return ""
-    return str(Decimal(amount_minor).scaleb(-exponent(currency)).quantize(
-        Decimal(1).scaleb(-exponent(currency))))
 
 
 def _object(data: dict, key: str) -> dict:

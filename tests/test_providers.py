@@ -252,3 +252,15 @@ def test_out_of_range_timestamps_and_quantities_are_payload_errors():
     from decimal import Decimal
     with pytest.raises(PayloadError, match="quantity"):
         whole_number(Decimal("1e999999999"), "quantity")
+
+
+@pytest.mark.parametrize("minor, currency, text", [
+    (12345, "USD", "123.45"), (5, "EUR", "0.05"), (-250, "GBP", "-2.50"), (900, "USD", "9.00"),
+    (1200, "JPY", "1200"), (1234, "KWD", "1.234")])
+def test_from_minor_is_the_exact_inverse_of_to_minor(minor, currency, text):
+    from decimal import Decimal
+
+    from providers.base import from_minor, to_minor
+
+    assert from_minor(minor, currency) == text
+    assert to_minor(Decimal(text), currency, "amount") == minor
