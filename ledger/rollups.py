@@ -49,19 +49,20 @@ def purchase_day(purchase) -> date:
 
 def add_purchase(purchase, items) -> None:
     """Count a newly recorded purchase (no reversals yet) and its ``items`` in every rollup."""
-    _bump_dimensions(purchase, {"purchases": 1, "gross_minor": purchase.amount_minor})
+    conn = db.session.connection()
+    _bump_dimensions(conn, purchase, {"purchases": 1, "gross_minor": purchase.amount_minor})
     totals: dict[str, list[int]] = {}
     for item in items:  # one row per name (a purchase may list a name twice; each counts)
         total = totals.setdefault(item.name, [0, 0, 0])
         total[0], total[1], total[2] = total[0] + 1, total[1] + item.quantity, \
             total[2] + item.total_minor
-    _bump_spans(ItemDay, purchase, [({"name": name}, dict(zip(_ITEM_MEASURES, total)))
-                                    for name, total in sorted(totals.items())])
-    _add_buyer(purchase)
+    _bump_spans(conn, ItemDay, purchase, [({"name": name}, dict(zip(_ITEM_MEASURES, total)))
+                                          for name, total in sorted(totals.items())])
+    _add_buyer(conn, purchase)
 
 
 def add_reversal(purchase: Purchase, kind: str, amount_minor: int) -> None:
-    _bump_dimensions(purchase, {_MEASURE[kind]: amount_minor})
+    _bump_dimensions(db.session.connection(), purchase, {_MEASURE[kind]: amount_minor})
 
 
 def reattribute(purchase: Purchase, player_id: int | None, campaign_id: int | None) -> None:
@@ -86,37 +87,36 @@ def reversal_totals(purchase: Purchase) -> tuple[int, int]:
 def _count(purchase: Purchase, sign: int) -> None:
     """Add (sign=1) or take out (sign=-1) a purchase, with its reversals so far."""
     refunded, chargeback = reversal_totals(purchase)
-    _bump_dimensions(purchase, {
+    _bump_dimensions(db.session.connection(), purchase, {
         "purchases": sign, "gross_minor": sign * purchase.amount_minor,
         "refunded_minor": sign * refunded, "chargeback_minor": sign * chargeback})
 
 
-def _bump_dimensions(purchase, deltas: dict) -> None:
+def _bump_dimensions(conn, purchase, deltas: dict) -> None:
     deltas = {name: deltas.get(name, 0) for name in _REVENUE_MEASURES}
-    _bump_spans(RevenueDay, purchase, [
+    _bump_spans(conn, RevenueDay, purchase, [
         ({"dimension": dimension, "ref_id": ref_id}, deltas)
         for dimension, ref_id in sorted(((MATCHED, 1 if purchase.player_id else 0),
                                          (CAMPAIGN, purchase.campaign_id or 0),
                                          (CREATOR, purchase.creator_id or 0)))])
 
 
-def _bump_spans(model, purchase, rows: list[tuple[dict, dict]]) -> None:
+def _bump_spans(conn, model, purchase, rows: list[tuple[dict, dict]]) -> None:
     """Add each (key, deltas) of ``rows`` to the purchase's day row and month row."""
     day = purchase_day(purchase)
     base = {"network_id": purchase.network_id, "server_id": purchase.server_id,
             "currency": purchase.currency, "store": purchase.store}
-    _bump(model, [{**base, **key, "span": span, "day": when, **deltas}
+    _bump(conn, model, [{**base, **key, "span": span, "day": when, **deltas}
                   for span, when in ((DAY, day), (MONTH, day.replace(day=1)))
                   for key, deltas in rows])
 
 
-def _add_buyer(purchase) -> None:
+def _add_buyer(conn, purchase) -> None:
     """Make the purchase's day the buyer's last purchase day in each of the four scopes
     where it is later (or the first), moving the buyer between BuyerDay rows."""
     day = purchase_day(purchase)
     key = {"network_id": purchase.network_id, "currency": purchase.currency,
            "buyer_key": purchase.username_key}
-    conn = db.session.connection()
     moves: Counter = Counter()
     pending = {(server_id, store) for server_id in (purchase.server_id, ALL_SERVERS)
                for store in (purchase.store, ALL_STORES)}
@@ -139,7 +139,7 @@ def _add_buyer(purchase) -> None:
             for server_id, store in inserted:
                 moves[(server_id, store, day)] += 1
         pending = set(new) - inserted  # another transaction recorded these first: move them
-    _bump(BuyerDay, [{"network_id": purchase.network_id, "currency": purchase.currency,
+    _bump(conn, BuyerDay, [{"network_id": purchase.network_id, "currency": purchase.currency,
                       "server_id": server_id, "store": store, "day": when, "buyers": n}
                      for (server_id, store, when), n in sorted(moves.items()) if n])
 
@@ -177,10 +177,9 @@ _INSERT_BUYER = {
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
-def _bump(model, rows: list[dict]) -> None:
+def _bump(conn, model, rows: list[dict]) -> None:
     """Add each row's measures to the rollup row with its key (created at 0 if missing)."""
     if rows:
-        conn = db.session.connection()
         conn.execute(_UPSERT[model][conn.dialect.name], rows)
 
 
