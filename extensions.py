@@ -83,33 +83,53 @@ def _take_write_lock(conn) -> None:
 
 
 _held_locks = threading.local()
-CHECKPOINT_EVERY = 100  # write transactions of one process between its WAL checkpoints
-_writes_since_checkpoint = 0
 
 
 @event.listens_for(Pool, "checkin")
 def _release_write_lock(dbapi_connection, connection_record):
     lock = connection_record.info.pop("tally_write_lock", None) if connection_record else None
     if lock is not None:
+        _checkpoint.finish(dbapi_connection)
         os.close(lock[0])  # closing the descriptor releases the flock
         _held_locks.__dict__.setdefault("databases", set()).discard(lock[1])
-        _checkpoint_if_due(dbapi_connection)
+        _checkpoint.copy_if_due(dbapi_connection)
 
 
-def _checkpoint_if_due(dbapi_connection) -> None:
-    """Copy the WAL back into the database file every CHECKPOINT_EVERY write transactions.
+class _Checkpointer:
+    """Copies the WAL back into the database file, mostly outside the write lock.
 
-    SQLite's automatic checkpoint runs inside the COMMIT that fills the WAL, i.e. while that
-    request still holds the write lock, so every writer waited for it (about a fifth of each
-    write's time). Connections that take the write lock turn it off; this PASSIVE checkpoint
-    runs after the lock is released and never blocks or waits for readers and writers.
+    SQLite's automatic checkpoint runs inside the COMMIT that fills the WAL, while that
+    request still holds the write lock, so every writer waited for it (about a fifth of
+    each write's time). Connections that take the write lock turn it off and, every
+    ``every`` write transactions of this process, run a PASSIVE checkpoint after releasing
+    the lock: it copies the WAL without blocking anyone. Frames other writers added
+    meanwhile are copied by a short checkpoint under the lock at the next write (retried
+    until it completes), so the WAL is then started over instead of growing.
     """
-    global _writes_since_checkpoint
-    _writes_since_checkpoint += 1
-    if _writes_since_checkpoint < CHECKPOINT_EVERY:
-        return
-    _writes_since_checkpoint = 0
-    try:
-        dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-    except sqlite3.OperationalError:  # another process is checkpointing; the next one catches up
-        pass
+
+    def __init__(self, every: int):
+        self.every, self.writes, self.unfinished = every, 0, False
+
+    def copy_if_due(self, dbapi_connection) -> None:
+        self.writes += 1
+        if self.writes >= self.every:
+            self.writes = 0
+            self._run(dbapi_connection)
+            self.unfinished = True
+
+    def finish(self, dbapi_connection) -> None:
+        if self.unfinished:
+            self.unfinished = not self._run(dbapi_connection)
+
+    @staticmethod
+    def _run(dbapi_connection) -> bool:
+        """A PASSIVE checkpoint; True when every frame in the WAL was copied."""
+        try:
+            busy, frames, copied = dbapi_connection.execute(
+                "PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.OperationalError:  # another connection is checkpointing
+            return False
+        return not busy and frames == copied
+
+
+_checkpoint = _Checkpointer(every=50)
