@@ -73,7 +73,7 @@ def _take_write_lock(conn) -> None:
     held = _held_locks.__dict__.setdefault("databases", set())
     if "tally_write_lock" in info or not database or database == ":memory:" or database in held:
         return  # already ours (this connection, or another one of this thread's)
-    if "tally_manual_checkpoint" not in info:  # see _checkpoint_if_due
+    if "tally_manual_checkpoint" not in info:  # see _Checkpointer
         conn.connection.dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
         info["tally_manual_checkpoint"] = True
     fd = os.open(database + "-writelock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -124,6 +124,8 @@ class _Checkpointer:
     @staticmethod
     def _run(dbapi_connection) -> bool:
         """A PASSIVE checkpoint; True when every frame in the WAL was copied."""
+        if dbapi_connection is None:  # checked in after being invalidated
+            return False
         try:
             busy, frames, copied = dbapi_connection.execute(
                 "PRAGMA wal_checkpoint(PASSIVE)").fetchone()
