@@ -37,8 +37,9 @@ def load(instance_path: str) -> dict:
     """The settings for a normal run, read from the environment."""
     return {
         "SECRET_KEY": _secret_key(instance_path),
-        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": (url := _database_url(instance_path)),
+        # A server connection can drop while pooled; a SQLite file cannot (no ping per request).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not url.startswith("sqlite")},
         # Public base URL used when showing webhook URLs (e.g. https://tally.example.net).
         "PUBLIC_URL": os.environ.get("TALLY_PUBLIC_URL", "").rstrip("/"),
         "WEBHOOK_MAX_BYTES": int(os.environ.get("TALLY_WEBHOOK_MAX_BYTES", 64 * 1024)),

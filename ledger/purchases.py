@@ -6,6 +6,8 @@ that raced us and committed first, inserts nothing. ``record_purchase`` is the s
 write for callers that want the model back. The caller commits; nothing here is
 visible until it does.
 """
+from types import SimpleNamespace
+
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -38,7 +40,8 @@ def insert_purchase(server, store: str, event, delivery_id: int | None = None) -
     Campaign and Creator come from subqueries in the same statement; a duplicate (even one
     racing us from another process) costs no savepoint and no error. The statements are
     built once; each call only binds values. ``server`` may be a model or any object with
-    ``id`` and ``network_id``.
+    ``id`` and ``network_id``. The rollups are counted from the inserted values and the
+    attribution the INSERT returns (nothing is loaded back).
     """
     conn = db.session.connection()  # Core execution: no ORM layer on the hot path
     if event.duplicate_if_recorded:
@@ -47,15 +50,17 @@ def insert_purchase(server, store: str, event, delivery_id: int | None = None) -
             "server_id": server.id, "store": store,
             "ids": list(event.duplicate_if_recorded)}).first():
         return None
-    params = _columns(server, store, event, delivery_id) | _attribution_params(server, event)
-    purchase_id = conn.execute(_INSERT_PURCHASE[conn.dialect.name], params).scalar()
-    if purchase_id is not None and event.items:
+    columns = _columns(server, store, event, delivery_id)
+    row = conn.execute(_INSERT_PURCHASE[conn.dialect.name],
+                       columns | _attribution_params(server, event)).first()
+    if row is None:
+        return None
+    if event.items:
         conn.execute(_INSERT_ITEM, [
-            {"purchase_id": purchase_id, "name": i.name, "quantity": i.quantity,
+            {"purchase_id": row.id, "name": i.name, "quantity": i.quantity,
              "total_minor": i.total_minor} for i in event.items])
-    if purchase_id is not None:
-        rollups.add_purchase(db.session.get(Purchase, purchase_id))
-    return purchase_id
+    rollups.add_purchase(SimpleNamespace(**columns, **row._mapping), event.items)
+    return row.id
 
 
 def _columns(server: Server, store: str, event, delivery_id) -> dict:
@@ -90,7 +95,8 @@ def _attribution_params(server: Server, event) -> dict:
 _INSERT_PURCHASE = {
     name: dialect.insert(Purchase.__table__).values(**_attribution())
     .on_conflict_do_nothing(index_elements=["server_id", "store", "transaction_id"])
-    .returning(Purchase.__table__.c.id)
+    .returning(*(Purchase.__table__.c[name] for name in (
+        "id", "player_id", "campaign_id", "creator_id")))
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 _INSERT_ITEM = insert(PurchaseItem.__table__)
 _RECORDED = select(Purchase.id).where(

@@ -3,29 +3,35 @@
 Every change to a purchase's money or attribution goes through one of these, inside
 the caller's transaction:
 
-* ``add_purchase(p)``            — ledger.purchases.record_purchase, after the insert
+* ``add_purchase(p, items)``     — ledger.purchases.insert_purchase, after the insert
 * ``add_reversal(p, kind, n)``   — ledger.corrections.apply_reversal
 * ``reattribute(p, player_id, campaign_id)`` — link, unlink, and rematch_unmatched
 
-Figures are kept per day and per month (``span``), so any period reads at most its
-edge days plus whole months. The upsert is portable and safe under concurrency:
-UPDATE; if no row, INSERT in a savepoint; if another transaction inserted it first
-(IntegrityError), UPDATE again.
+``p`` is a Purchase or anything with its attributes (the webhook path passes the values it
+just inserted, so nothing is loaded back). Figures are kept per day and per month
+(``span``), so any period reads at most its edge days plus whole months. Each table is
+changed by one prebuilt statement executed for all its rows:
+INSERT ... ON CONFLICT (its unique key) DO UPDATE SET x = x + excluded.x, which is atomic
+under concurrency on SQLite and PostgreSQL. Rows are sent in key order, so concurrent
+transactions lock shared rows in the same order.
 
 Unique buyers: ``Buyer`` keeps each buyer's last purchase day and ``BuyerDay`` counts
 buyers by that day, per scope (Network or Server, all stores or one). Buyers in
 "the last N days" or "all time" are the buyers whose last purchase day is in the
 period: a sum over at most one BuyerDay row per day, however many buyers there are,
 and exact. (A range that ends in the past cannot be answered this way; ledger.revenue
-counts it from that range's purchases.)
+counts it from that range's purchases.) A repeat purchase on a buyer's last day costs
+one locking SELECT of the buyer's four scope rows.
 
 ``rebuild_rollups()`` recomputes everything from purchases and adjustments (used by
 bench/revenue after a bulk insert, and by the tests as the reference).
 """
+from collections import Counter
 from datetime import date, timezone
 
-from sqlalchemy import and_, case, delete, func, insert, literal, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (UniqueConstraint, bindparam, case, delete, func, insert, literal, select,
+                        update)
+from sqlalchemy.dialects import postgresql, sqlite
 
 from extensions import db
 from models import Adjustment, Buyer, BuyerDay, ItemDay, Purchase, PurchaseItem, RevenueDay
@@ -33,23 +39,30 @@ from models.purchase import CHARGEBACK, REFUND
 from models.rollup import ALL_SERVERS, ALL_STORES, CAMPAIGN, CREATOR, DAY, MATCHED, MONTH
 
 _MEASURE = {REFUND: "refunded_minor", CHARGEBACK: "chargeback_minor"}
+_REVENUE_MEASURES = ("purchases", "gross_minor", "refunded_minor", "chargeback_minor")
+_ITEM_MEASURES = ("purchases", "quantity", "total_minor")
 
 
-def purchase_day(purchase: Purchase) -> date:
+def purchase_day(purchase) -> date:
     return purchase.purchased_at.astimezone(timezone.utc).date()
 
 
-def add_purchase(purchase: Purchase) -> None:
-    """Count a newly recorded purchase in every rollup."""
-    _count(purchase, 1)
-    for item in purchase.items:
-        _bump_spans(ItemDay, purchase, {"name": item.name},
-                    {"purchases": 1, "quantity": item.quantity, "total_minor": item.total_minor})
-    _add_buyer(purchase)
+def add_purchase(purchase, items) -> None:
+    """Count a newly recorded purchase (no reversals yet) and its ``items`` in every rollup."""
+    conn = db.session.connection()
+    _bump_dimensions(conn, purchase, {"purchases": 1, "gross_minor": purchase.amount_minor})
+    totals: dict[str, list[int]] = {}
+    for item in items:  # one row per name (a purchase may list a name twice; each counts)
+        total = totals.setdefault(item.name, [0, 0, 0])
+        total[0], total[1], total[2] = total[0] + 1, total[1] + item.quantity, \
+            total[2] + item.total_minor
+    _bump_spans(conn, ItemDay, purchase, [({"name": name}, dict(zip(_ITEM_MEASURES, total)))
+                                          for name, total in sorted(totals.items())])
+    _add_buyer(conn, purchase)
 
 
 def add_reversal(purchase: Purchase, kind: str, amount_minor: int) -> None:
-    _bump_dimensions(purchase, {_MEASURE[kind]: amount_minor})
+    _bump_dimensions(db.session.connection(), purchase, {_MEASURE[kind]: amount_minor})
 
 
 def reattribute(purchase: Purchase, player_id: int | None, campaign_id: int | None) -> None:
@@ -74,68 +87,100 @@ def reversal_totals(purchase: Purchase) -> tuple[int, int]:
 def _count(purchase: Purchase, sign: int) -> None:
     """Add (sign=1) or take out (sign=-1) a purchase, with its reversals so far."""
     refunded, chargeback = reversal_totals(purchase)
-    _bump_dimensions(purchase, {
+    _bump_dimensions(db.session.connection(), purchase, {
         "purchases": sign, "gross_minor": sign * purchase.amount_minor,
         "refunded_minor": sign * refunded, "chargeback_minor": sign * chargeback})
 
 
-def _bump_dimensions(purchase: Purchase, deltas: dict) -> None:
-    for dimension, ref_id in ((MATCHED, 1 if purchase.player_id else 0),
-                              (CAMPAIGN, purchase.campaign_id or 0),
-                              (CREATOR, purchase.creator_id or 0)):
-        _bump_spans(RevenueDay, purchase, {"dimension": dimension, "ref_id": ref_id}, deltas)
+def _bump_dimensions(conn, purchase, deltas: dict) -> None:
+    deltas = {name: deltas.get(name, 0) for name in _REVENUE_MEASURES}
+    _bump_spans(conn, RevenueDay, purchase, [
+        ({"dimension": dimension, "ref_id": ref_id}, deltas)
+        for dimension, ref_id in sorted(((MATCHED, 1 if purchase.player_id else 0),
+                                         (CAMPAIGN, purchase.campaign_id or 0),
+                                         (CREATOR, purchase.creator_id or 0)))])
 
 
-def _bump_spans(model, purchase: Purchase, key: dict, deltas: dict) -> None:
+def _bump_spans(conn, model, purchase, rows: list[tuple[dict, dict]]) -> None:
+    """Add each (key, deltas) of ``rows`` to the purchase's day row and month row."""
     day = purchase_day(purchase)
     base = {"network_id": purchase.network_id, "server_id": purchase.server_id,
-            "currency": purchase.currency, "store": purchase.store, **key}
-    _bump(model, {**base, "span": DAY, "day": day}, deltas)
-    _bump(model, {**base, "span": MONTH, "day": day.replace(day=1)}, deltas)
+            "currency": purchase.currency, "store": purchase.store}
+    _bump(conn, model, [{**base, **key, "span": span, "day": when, **deltas}
+                  for span, when in ((DAY, day), (MONTH, day.replace(day=1)))
+                  for key, deltas in rows])
 
 
-def _add_buyer(purchase: Purchase) -> None:
+def _add_buyer(conn, purchase) -> None:
+    """Make the purchase's day the buyer's last purchase day in each of the four scopes
+    where it is later (or the first), moving the buyer between BuyerDay rows."""
     day = purchase_day(purchase)
-    for server_id in (purchase.server_id, ALL_SERVERS):
-        for store in (purchase.store, ALL_STORES):
-            scope = {"network_id": purchase.network_id, "server_id": server_id, "store": store,
-                     "currency": purchase.currency}
-            _move_buyer(scope, purchase.username_key, day)
+    key = {"network_id": purchase.network_id, "currency": purchase.currency,
+           "buyer_key": purchase.username_key}
+    moves: Counter = Counter()
+    pending = {(server_id, store) for server_id in (purchase.server_id, ALL_SERVERS)
+               for store in (purchase.store, ALL_STORES)}
+    while pending:
+        found = {(row.server_id, row.store): row for row in conn.execute(
+            _LOCK_BUYERS, {**key, "server_id": purchase.server_id, "store": purchase.store})}
+        later = [found[scope] for scope in sorted(pending & found.keys())
+                 if found[scope].last_day < day]
+        if later:
+            conn.execute(_MOVE_BUYER, [{"buyer_id": row.id, "day": day} for row in later])
+            for row in later:
+                moves[(row.server_id, row.store, row.last_day)] -= 1
+                moves[(row.server_id, row.store, day)] += 1
+        new = sorted(pending - found.keys())
+        inserted = set()
+        if new:
+            inserted = {tuple(row) for row in conn.execute(_INSERT_BUYER[conn.dialect.name], [
+                {**key, "server_id": server_id, "store": store, "last_day": day}
+                for server_id, store in new])}
+            for server_id, store in inserted:
+                moves[(server_id, store, day)] += 1
+        pending = set(new) - inserted  # another transaction recorded these first: move them
+    _bump(conn, BuyerDay, [{"network_id": purchase.network_id, "currency": purchase.currency,
+                      "server_id": server_id, "store": store, "day": when, "buyers": n}
+                     for (server_id, store, when), n in sorted(moves.items()) if n])
 
 
-def _move_buyer(scope: dict, buyer_key: str, day: date) -> None:
-    """Make ``day`` the buyer's last purchase day if it is later, keeping BuyerDay in step."""
-    key = {**scope, "buyer_key": buyer_key}
-    row = db.session.execute(select(Buyer.id, Buyer.last_day).filter_by(**key)
-                             .with_for_update()).first()
-    if row is not None and row.last_day >= day:
-        return
-    if row is not None:
-        db.session.execute(update(Buyer.__table__).where(Buyer.__table__.c.id == row.id)
-                           .values(last_day=day))
-        _bump(BuyerDay, {**scope, "day": row.last_day}, {"buyers": -1})
-    else:
-        try:
-            with db.session.begin_nested():
-                db.session.execute(insert(Buyer.__table__).values(**key, last_day=day))
-        except IntegrityError:  # another transaction recorded this buyer first
-            _move_buyer(scope, buyer_key, day)
-            return
-    _bump(BuyerDay, {**scope, "day": day}, {"buyers": 1})
-
-
-def _bump(model, key: dict, deltas: dict) -> None:
+def _upsert(model, measures: tuple[str, ...]) -> dict:
+    """Per dialect: INSERT a row, or add its ``measures`` to the row with the same key."""
     table = model.__table__
-    where = and_(*(table.c[name] == value for name, value in key.items()))
-    statement = update(table).where(where).values(
-        {name: table.c[name] + value for name, value in deltas.items()})
-    if db.session.execute(statement).rowcount:
-        return
-    try:
-        with db.session.begin_nested():
-            db.session.execute(insert(table).values(**key, **deltas))
-    except IntegrityError:  # another transaction inserted the row first
-        db.session.execute(statement)
+    key = next(c for c in table.constraints if isinstance(c, UniqueConstraint))
+    statements = {}
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite)):
+        statement = dialect.insert(table)
+        statements[name] = statement.on_conflict_do_update(
+            index_elements=[column.name for column in key.columns],
+            set_={m: table.c[m] + statement.excluded[m] for m in measures})
+    return statements
+
+
+_UPSERT = {RevenueDay: _upsert(RevenueDay, _REVENUE_MEASURES),
+           ItemDay: _upsert(ItemDay, _ITEM_MEASURES),
+           BuyerDay: _upsert(BuyerDay, ("buyers",))}
+_BUYERS = Buyer.__table__
+_LOCK_BUYERS = select(_BUYERS.c.id, _BUYERS.c.server_id, _BUYERS.c.store, _BUYERS.c.last_day) \
+    .where(_BUYERS.c.network_id == bindparam("network_id"),
+           _BUYERS.c.currency == bindparam("currency"),
+           _BUYERS.c.buyer_key == bindparam("buyer_key"),
+           _BUYERS.c.server_id.in_([bindparam("server_id"), ALL_SERVERS]),
+           _BUYERS.c.store.in_([bindparam("store"), ALL_STORES])) \
+    .order_by(_BUYERS.c.id).with_for_update()
+_MOVE_BUYER = update(_BUYERS).where(_BUYERS.c.id == bindparam("buyer_id")) \
+    .values(last_day=bindparam("day"))
+_INSERT_BUYER = {
+    name: dialect.insert(_BUYERS).on_conflict_do_nothing(
+        index_elements=["network_id", "server_id", "store", "currency", "buyer_key"])
+    .returning(_BUYERS.c.server_id, _BUYERS.c.store)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+
+
+def _bump(conn, model, rows: list[dict]) -> None:
+    """Add each row's measures to the rollup row with its key (created at 0 if missing)."""
+    if rows:
+        conn.execute(_UPSERT[model][conn.dialect.name], rows)
 
 
 # --- from scratch ---------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Real servers for tests that need real HTTP: gunicorn (several processes) or a werkzeug thread."""
+import http.client
 import json
 import os
 import signal
@@ -155,5 +156,5 @@ def post(url: str, body: bytes, headers: dict, timeout: float = 10) -> tuple[int
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"{}")
-    except (OSError, ValueError):
+    except (OSError, ValueError, http.client.HTTPException):  # e.g. killed mid-reply
         return 0, {}
