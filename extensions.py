@@ -134,4 +134,4 @@ class _Checkpointer:
         return not busy and frames == copied
 
 
-_checkpoint = _Checkpointer(every=50)
+_checkpoint = _Checkpointer(every=200)

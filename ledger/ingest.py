@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from extensions import db
 from ledger import purchases, reversals, store_events, verification
+from ledger.prepared import Prepared
 from ledger.secrets import decrypt
 from models import Delivery, Integration, Server
 from models.base import utcnow
@@ -31,18 +32,23 @@ from providers.base import (IgnoredEvent, MatchedReversalEvent, PayloadError, Pu
                             VerificationRequest)
 
 ACCEPTED, DUPLICATE, IGNORED = "accepted", "duplicate", "ignored"
+ATTEMPTS = 3  # verifications of one delivery when its integration changes meanwhile
 # An integration's last_delivery_at (shown to the minute) is kept to the second: a busy
 # store's deliveries do not all write (and, on PostgreSQL, queue on) that one row.
 TOUCH_AFTER = timedelta(seconds=1)
 
 DELIVERIES = Delivery.__table__
 INTEGRATIONS = Integration.__table__
-# Built once; executing them only binds values (statement building dominated the profile).
-_INSERT_DELIVERY = insert(DELIVERIES).returning(DELIVERIES.c.id)
-_FINISH_DELIVERY = update(DELIVERIES).where(DELIVERIES.c.id == bindparam("delivery_id")).values(
-    outcome=bindparam("outcome"), reason=bindparam("reason"))
-_TOUCH_INTEGRATION = update(INTEGRATIONS).where(INTEGRATIONS.c.id == bindparam("integration_id")) \
-    .values(last_delivery_at=bindparam("last_delivery_at"))
+_DELIVERY_COLUMNS = ("server_id", "store", "received_at", "status_code", "outcome", "reason",
+                     "latency_ms", "body", "transaction_id")
+_INSERT_DELIVERY = Prepared(insert(DELIVERIES).returning(DELIVERIES.c.id), _DELIVERY_COLUMNS)
+_FINISH_DELIVERY = Prepared(update(DELIVERIES).where(DELIVERIES.c.id == bindparam("delivery_id"))
+                            .values(outcome=bindparam("outcome"), reason=bindparam("reason")))
+_TOUCH_INTEGRATION = Prepared(
+    update(INTEGRATIONS).where(INTEGRATIONS.c.id == bindparam("integration_id"))
+    .values(last_delivery_at=bindparam("last_delivery_at")))
+_CURRENT_SECRET = Prepared(select(INTEGRATIONS.c.secret_encrypted)
+                           .where(INTEGRATIONS.c.id == bindparam("integration_id")))
 
 
 @dataclass(frozen=True)
@@ -72,22 +78,33 @@ class DeliveryRef:
 
 
 def receive(module, project_id: str | None, body: bytes, headers, query, started: float) -> Reply:
-    """Handle one delivery for the store ``module``; returns the HTTP reply to send."""
+    """Handle one delivery for the store ``module``; returns the HTTP reply to send.
+
+    The integration is read, and the body verified and parsed, before the write transaction
+    starts (on SQLite, before taking the write lock). The write transaction first checks
+    that the secret used is still the integration's; if it was regenerated or disconnected
+    meanwhile, the delivery is checked again from the start.
+    """
     log = _Log(module.NAME, body, started)
     if not project_id:
         return log.reject(None, 400, "projectId query parameter is missing")
-    server, integration = _target(project_id, module.NAME)
-    if integration is None:
-        reason = f"{module.NAME} is not connected on this Server" if server else "unknown projectId"
-        return log.reject(server, 404, reason, keep_body=False)
-    try:
-        module.verify(body, headers, _secret(integration.secret_encrypted), query)
-        events = module.parse(body, log.received_at, integration.settings or {})
-    except SignatureError as exc:
-        return log.reject(server, 401, str(exc))
-    except PayloadError as exc:
-        return log.reject(server, 400, str(exc))
-    return _record(server, integration, events, log)
+    for _ in range(ATTEMPTS):
+        server, integration = _target(project_id, module.NAME)
+        if integration is None:
+            reason = f"{module.NAME} is not connected on this Server" if server else "unknown projectId"
+            return log.reject(server, 404, reason, keep_body=False)
+        try:
+            module.verify(body, headers, _secret(integration.secret_encrypted), query)
+            events = module.parse(body, log.received_at, integration.settings or {})
+        except SignatureError as exc:
+            return log.reject(server, 401, str(exc))
+        except PayloadError as exc:
+            return log.reject(server, 400, str(exc))
+        reply = _record(server, integration, events, log)
+        if reply is not None:
+            return reply
+    return log.reject(server, 503, "the integration's secret kept changing while this "
+                                   "delivery was checked; send it again")
 
 
 def refuse(module, project_id: str | None, status: int, reason: str, started: float) -> Reply:
@@ -96,7 +113,15 @@ def refuse(module, project_id: str | None, status: int, reason: str, started: fl
     return _Log(module.NAME, b"", started).reject(server, status, reason, keep_body=False)
 
 
-def _record(server: ServerRef, integration: IntegrationRef, events: list, log: "_Log") -> Reply:
+def _record(server: ServerRef, integration: IntegrationRef, events: list,
+            log: "_Log") -> Reply | None:
+    """Record the events in one transaction; None (nothing written) when the integration's
+    secret is no longer the one the delivery was verified with."""
+    conn = db.session.connection()
+    current = _CURRENT_SECRET.execute(conn, {"integration_id": integration.id}).fetchone()
+    if current is None or bytes(current[0]) != bytes(integration.secret_encrypted):
+        db.session.rollback()
+        return None
     delivery = log.start(server, _first_transaction_id(events))
     results = [apply_event(server, integration, event, delivery) for event in events]
     outcomes = {result.outcome for result in results}
@@ -105,7 +130,7 @@ def _record(server: ServerRef, integration: IntegrationRef, events: list, log: "
     notes = [result.note for result in results if result.note]
     if integration.last_delivery_at is None \
             or log.received_at - integration.last_delivery_at >= TOUCH_AFTER:
-        db.session.connection().execute(_TOUCH_INTEGRATION, {
+        _TOUCH_INTEGRATION.execute(conn, {
             "integration_id": integration.id, "last_delivery_at": log.received_at})
     log.finish(delivery, outcome, reason="; ".join(notes) or None)
     db.session.commit()
@@ -187,17 +212,20 @@ class IntegrationRef:
     last_delivery_at: datetime | None = None
 
 
-_TARGET = (select(Server.id, Server.network_id, Integration.id, Integration.secret_encrypted,
-                  Integration.settings, Integration.last_delivery_at)
-           .outerjoin(Integration, (Integration.server_id == Server.id)
-                      & (Integration.store == bindparam("store")))
-           .where(Server.project_id == bindparam("project_id")))
+_TARGET = Prepared(
+    select(Server.id, Server.network_id, Integration.id, Integration.secret_encrypted,
+           Integration.settings, Integration.last_delivery_at)
+    .outerjoin(Integration, (Integration.server_id == Server.id)
+               & (Integration.store == bindparam("store")))
+    .where(Server.project_id == bindparam("project_id")))
 
 
 def _target(project_id: str, store: str) -> tuple[ServerRef | None, IntegrationRef | None]:
-    row = db.session.connection().execute(_TARGET, {"project_id": project_id, "store": store}).first()
-    if row is None:
+    """The Server and its ``store`` integration, read outside any write transaction."""
+    rows = _TARGET.read({"project_id": project_id, "store": store})
+    if not rows:
         return None, None
+    row = rows[0]
     server = ServerRef(row[0], row[1])
     return server, (IntegrationRef(row[2], store, row[3], row[4], row[5])
                     if row[2] is not None else None)
@@ -243,7 +271,7 @@ class _Log:
 
     def finish(self, delivery: DeliveryRef, outcome: str, reason: str | None = None) -> None:
         if outcome != ACCEPTED or reason is not None:  # accepted, no note: the row is final
-            db.session.connection().execute(_FINISH_DELIVERY, {
+            _FINISH_DELIVERY.execute(db.session.connection(), {
                 "delivery_id": delivery.id, "outcome": outcome, "reason": reason})
 
     def reject(self, server: ServerRef | None, status: int, reason: str, keep_body: bool = True) -> Reply:
@@ -255,10 +283,10 @@ class _Log:
 
     def _insert(self, server, status, outcome, reason, body, latency_ms,
                 transaction_id=None) -> int:
-        return db.session.connection().execute(_INSERT_DELIVERY, dict(
+        return _INSERT_DELIVERY.execute(db.session.connection(), dict(
             server_id=server.id if server else None, store=self.store,
             received_at=self.received_at, status_code=status, outcome=outcome, reason=reason,
-            latency_ms=latency_ms, body=body, transaction_id=transaction_id)).scalar_one()
+            latency_ms=latency_ms, body=body, transaction_id=transaction_id)).fetchone()[0]
 
     def _latency(self) -> int:
         return int((time.perf_counter() - self.started) * 1000)

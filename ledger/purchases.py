@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from extensions import db
 from ledger import locks, rollups
+from ledger.prepared import Prepared
 from models import Creator, Player, Purchase, PurchaseItem, Server
 from models.base import fold, utcnow
 
@@ -51,19 +52,22 @@ def insert_purchase(server, store: str, event, delivery_id: int | None = None) -
             "ids": list(event.duplicate_if_recorded)}).first():
         return None
     columns = _columns(server, store, event, delivery_id)
-    row = conn.execute(_INSERT_PURCHASE[conn.dialect.name],
-                       columns | _attribution_params(server, event)).first()
+    row = _INSERT_PURCHASE[conn.dialect.name].execute(
+        conn, columns | _attribution_params(server, event)).fetchone()
     if row is None:
         return None
-    if event.items:
-        conn.execute(_INSERT_ITEM, [
-            {"purchase_id": row.id, "name": i.name, "quantity": i.quantity,
-             "total_minor": i.total_minor} for i in event.items])
-    rollups.add_purchase(SimpleNamespace(**columns, **row._mapping), event.items)
-    return row.id
+    purchase_id, player_id, campaign_id, creator_id = row
+    _INSERT_ITEM.execute_many(conn, [
+        {"purchase_id": purchase_id, "name": i.name, "quantity": i.quantity,
+         "total_minor": i.total_minor} for i in event.items])
+    rollups.add_purchase(SimpleNamespace(**columns, id=purchase_id, player_id=player_id,
+                                         campaign_id=campaign_id, creator_id=creator_id),
+                         event.items)
+    return purchase_id
 
 
 def _columns(server: Server, store: str, event, delivery_id) -> dict:
+    """The purchase's own columns (``_COLUMNS``); attribution comes from the subqueries."""
     return dict(
         network_id=server.network_id, server_id=server.id, store=store,
         transaction_id=event.transaction_id, username=event.username,
@@ -92,13 +96,17 @@ def _attribution_params(server: Server, event) -> dict:
             "a_code_key": fold(event.coupon) if event.coupon else None}
 
 
+_COLUMNS = ("network_id", "server_id", "store", "transaction_id", "username", "username_key",
+            "coupon", "uuid", "email", "amount_minor", "reversed_minor", "currency", "recurring",
+            "purchased_at", "received_at", "delivery_id", "extra")
 _INSERT_PURCHASE = {
-    name: dialect.insert(Purchase.__table__).values(**_attribution())
-    .on_conflict_do_nothing(index_elements=["server_id", "store", "transaction_id"])
-    .returning(*(Purchase.__table__.c[name] for name in (
-        "id", "player_id", "campaign_id", "creator_id")))
+    name: Prepared(dialect.insert(Purchase.__table__).values(**_attribution())
+                   .on_conflict_do_nothing(index_elements=["server_id", "store", "transaction_id"])
+                   .returning(*(Purchase.__table__.c[name] for name in (
+                       "id", "player_id", "campaign_id", "creator_id"))), _COLUMNS)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
-_INSERT_ITEM = insert(PurchaseItem.__table__)
+_INSERT_ITEM = Prepared(insert(PurchaseItem.__table__),
+                        ("purchase_id", "name", "quantity", "total_minor"))
 _RECORDED = select(Purchase.id).where(
     Purchase.server_id == bindparam("server_id"), Purchase.store == bindparam("store"),
     Purchase.transaction_id.in_(bindparam("ids", expanding=True))).limit(1)

@@ -34,6 +34,7 @@ from sqlalchemy import (UniqueConstraint, bindparam, case, delete, func, insert,
 from sqlalchemy.dialects import postgresql, sqlite
 
 from extensions import db
+from ledger.prepared import Prepared
 from models import Adjustment, Buyer, BuyerDay, ItemDay, Purchase, PurchaseItem, RevenueDay
 from models.purchase import CHARGEBACK, REFUND
 from models.rollup import ALL_SERVERS, ALL_STORES, CAMPAIGN, CREATOR, DAY, MATCHED, MONTH
@@ -121,22 +122,21 @@ def _add_buyer(conn, purchase) -> None:
     pending = {(server_id, store) for server_id in (purchase.server_id, ALL_SERVERS)
                for store in (purchase.store, ALL_STORES)}
     while pending:
-        found = {(row.server_id, row.store): row for row in conn.execute(
-            _LOCK_BUYERS, {**key, "server_id": purchase.server_id, "store": purchase.store})}
-        later = [found[scope] for scope in sorted(pending & found.keys())
-                 if found[scope].last_day < day]
-        if later:
-            conn.execute(_MOVE_BUYER, [{"buyer_id": row.id, "day": day} for row in later])
-            for row in later:
-                moves[(row.server_id, row.store, row.last_day)] -= 1
-                moves[(row.server_id, row.store, day)] += 1
+        found = {(server_id, store): (buyer_id, last_day) for buyer_id, server_id, store, last_day
+                 in _LOCK_BUYERS.rows(conn, {**key, "server_id": purchase.server_id,
+                                             "store": purchase.store})}
+        later = [scope for scope in sorted(pending & found.keys()) if found[scope][1] < day]
+        _MOVE_BUYER.execute_many(conn, [{"buyer_id": found[scope][0], "day": day}
+                                        for scope in later])
+        for server_id, store in later:
+            moves[(server_id, store, found[(server_id, store)][1])] -= 1
+            moves[(server_id, store, day)] += 1
         new = sorted(pending - found.keys())
         inserted = set()
-        if new:
-            inserted = {tuple(row) for row in conn.execute(_INSERT_BUYER[conn.dialect.name], [
-                {**key, "server_id": server_id, "store": store, "last_day": day}
-                for server_id, store in new])}
-            for server_id, store in inserted:
+        for server_id, store in new:  # one by one: RETURNING says which ones were new
+            if _INSERT_BUYER[conn.dialect.name].execute(conn, {
+                    **key, "server_id": server_id, "store": store, "last_day": day}).fetchone():
+                inserted.add((server_id, store))
                 moves[(server_id, store, day)] += 1
         pending = set(new) - inserted  # another transaction recorded these first: move them
     _bump(conn, BuyerDay, [{"network_id": purchase.network_id, "currency": purchase.currency,
@@ -154,33 +154,34 @@ def _upsert(model, measures: tuple[str, ...]) -> dict:
         statements[name] = statement.on_conflict_do_update(
             index_elements=[column.name for column in key.columns],
             set_={m: table.c[m] + statement.excluded[m] for m in measures})
-    return statements
+    columns = tuple(column.name for column in table.columns if column.name != "id")
+    return {name: Prepared(statement, columns) for name, statement in statements.items()}
 
 
 _UPSERT = {RevenueDay: _upsert(RevenueDay, _REVENUE_MEASURES),
            ItemDay: _upsert(ItemDay, _ITEM_MEASURES),
            BuyerDay: _upsert(BuyerDay, ("buyers",))}
 _BUYERS = Buyer.__table__
-_LOCK_BUYERS = select(_BUYERS.c.id, _BUYERS.c.server_id, _BUYERS.c.store, _BUYERS.c.last_day) \
+_LOCK_BUYERS = Prepared(select(_BUYERS.c.id, _BUYERS.c.server_id, _BUYERS.c.store, _BUYERS.c.last_day) \
     .where(_BUYERS.c.network_id == bindparam("network_id"),
            _BUYERS.c.currency == bindparam("currency"),
            _BUYERS.c.buyer_key == bindparam("buyer_key"),
            _BUYERS.c.server_id.in_([bindparam("server_id"), ALL_SERVERS]),
            _BUYERS.c.store.in_([bindparam("store"), ALL_STORES])) \
-    .order_by(_BUYERS.c.id).with_for_update()
-_MOVE_BUYER = update(_BUYERS).where(_BUYERS.c.id == bindparam("buyer_id")) \
-    .values(last_day=bindparam("day"))
+    .order_by(_BUYERS.c.id).with_for_update())
+_MOVE_BUYER = Prepared(update(_BUYERS).where(_BUYERS.c.id == bindparam("buyer_id"))
+                       .values(last_day=bindparam("day")))
 _INSERT_BUYER = {
-    name: dialect.insert(_BUYERS).on_conflict_do_nothing(
+    name: Prepared(dialect.insert(_BUYERS).on_conflict_do_nothing(
         index_elements=["network_id", "server_id", "store", "currency", "buyer_key"])
-    .returning(_BUYERS.c.server_id, _BUYERS.c.store)
+        .returning(_BUYERS.c.server_id, _BUYERS.c.store),
+        ("network_id", "server_id", "store", "currency", "buyer_key", "last_day"))
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
 def _bump(conn, model, rows: list[dict]) -> None:
     """Add each row's measures to the rollup row with its key (created at 0 if missing)."""
-    if rows:
-        conn.execute(_UPSERT[model][conn.dialect.name], rows)
+    _UPSERT[model][conn.dialect.name].execute_many(conn, rows)
 
 
 # --- from scratch ---------------------------------------------------------------------

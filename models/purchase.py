@@ -19,6 +19,14 @@ class Purchase(db.Model):
         Index("ix_purchases_network_time", "network_id", "purchased_at", "id"),
         Index("ix_purchases_server_time", "server_id", "purchased_at", "id"),
         Index("ix_purchases_server_username", "server_id", "username_key"),
+        # The filtered purchase list (keyset on purchased_at, id). The Campaign and Creator
+        # ones also serve lookups by those ids: a column of its own would be one more
+        # index written by every purchase.
+        Index("ix_purchases_network_store_time", "network_id", "store", "purchased_at", "id"),
+        Index("ix_purchases_network_player_time", "network_id", "player_id", "purchased_at",
+              "id"),
+        Index("ix_purchases_campaign_time", "campaign_id", "purchased_at", "id"),
+        Index("ix_purchases_creator_time", "creator_id", "purchased_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,10 +38,8 @@ class Purchase(db.Model):
     username_key: Mapped[str] = mapped_column(String(64))
     player_id: Mapped[int | None] = mapped_column(ForeignKey("players.id", ondelete="SET NULL"),
                                                   index=True)
-    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"),
-                                                    index=True)
-    creator_id: Mapped[int | None] = mapped_column(ForeignKey("creators.id", ondelete="SET NULL"),
-                                                   index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    creator_id: Mapped[int | None] = mapped_column(ForeignKey("creators.id", ondelete="SET NULL"))
     coupon: Mapped[str | None] = mapped_column(String(64))
     uuid: Mapped[str | None] = mapped_column(String(36))
     email: Mapped[str | None] = mapped_column(String(254))

@@ -19,7 +19,6 @@ from sqlalchemy import BigInteger, Date, Index, Integer, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
-from models.purchase import Purchase
 
 MATCHED = "matched"
 CAMPAIGN = "campaign"
@@ -107,13 +106,3 @@ class BuyerDay(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     day = mapped_column(Date, nullable=False)
     buyers: Mapped[int] = mapped_column(Integer, default=0)
-
-
-# Indexes for the filtered purchase list (keyset on purchased_at, id). They live here so
-# models/purchase.py stays untouched; Campaign and Creator ids already imply the Network.
-Index("ix_purchases_network_store_time", Purchase.network_id, Purchase.store,
-      Purchase.purchased_at, Purchase.id)
-Index("ix_purchases_network_player_time", Purchase.network_id, Purchase.player_id,
-      Purchase.purchased_at, Purchase.id)
-Index("ix_purchases_campaign_time", Purchase.campaign_id, Purchase.purchased_at, Purchase.id)
-Index("ix_purchases_creator_time", Purchase.creator_id, Purchase.purchased_at, Purchase.id)

@@ -46,3 +46,42 @@ def test_rejections_are_logged_and_write_nothing(app, client, server):
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Purchase.id))) == 0
         assert db.session.scalar(db.select(db.func.count(Delivery.id))) == 4
+
+
+def _change_after_read(monkeypatch, app, server_id, change):
+    """Run ``change`` (a regenerate or a disconnect, committed) right after the pipeline
+    has read the integration, before its write transaction: the race the re-check closes."""
+    from ledger import ingest
+    read = ingest._target
+    done = []
+
+    def read_then_change(project_id, store):
+        found = read(project_id, store)
+        if not done:
+            done.append(True)
+            with app.app_context():  # a separate session, as another request would be
+                change(db.session.get(Server, server_id))
+                db.session.commit()
+        return found
+
+    monkeypatch.setattr(ingest, "_target", read_then_change)
+
+
+def test_regenerate_between_read_and_write_gets_401(app, client, server, monkeypatch):
+    secret = connect(app, server.id)
+    _change_after_read(monkeypatch, app, server.id,
+                       lambda s: integrations.regenerate(integrations.find(s.id, "custom")))
+    response = post(client, server.project_id, PAYLOAD, secret)
+    assert response.status_code == 401
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Purchase.id))) == 0
+        assert [d.status_code for d in db.session.scalars(db.select(Delivery))] == [401]
+
+
+def test_disconnect_between_read_and_write_gets_404(app, client, server, monkeypatch):
+    secret = connect(app, server.id)
+    _change_after_read(monkeypatch, app, server.id,
+                       lambda s: integrations.disconnect(integrations.find(s.id, "custom")))
+    assert post(client, server.project_id, PAYLOAD, secret).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Purchase.id))) == 0
