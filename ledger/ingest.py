@@ -7,9 +7,11 @@ Nothing is answered 200 before the commit, and every attempt (good or bad)
 leaves a Delivery row, so an owner can see why a store's delivery failed.
 A handler may shape the 200 reply body (validation handshakes, verification answers).
 
-This is the hot path: the writes are single Core statements (no ORM flushes),
-a duplicate is an INSERT ... ON CONFLICT DO NOTHING that returns no row, and
-the decrypted secret is cached per process.
+This is the hot path. The integration is read and the body verified and parsed before
+the write transaction (on SQLite: before the write lock); the writes are prepared
+statements on the DB-API connection (ledger.prepared); a duplicate is an
+INSERT ... ON CONFLICT DO NOTHING that returns no row; the decrypted secret is cached
+per process.
 """
 from __future__ import annotations
 

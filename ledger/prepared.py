@@ -72,7 +72,8 @@ class _Compiled:
         self.positional = compiled.positional
         self.literals = {name: bind.value for name, bind in binds.items()
                          if not bind.required and bind.value is not None}
-        self.getter, self.single = itemgetter(*self.names), len(self.names) == 1
+        self.getter = itemgetter(*self.names) if self.names else (lambda params: ())
+        self.single = len(self.names) == 1  # itemgetter of one name returns the bare value
         self.processors = [(index, processor) for index, name in enumerate(self.names)
                            if (processor := _type(binds[name].type, dialect)
                                .bind_processor(dialect))]

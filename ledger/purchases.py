@@ -40,11 +40,11 @@ def insert_purchase(server, store: str, event, delivery_id: int | None = None) -
     One INSERT ... ON CONFLICT DO NOTHING RETURNING id (SQLite and PostgreSQL) whose player,
     Campaign and Creator come from subqueries in the same statement; a duplicate (even one
     racing us from another process) costs no savepoint and no error. The statements are
-    built once; each call only binds values. ``server`` may be a model or any object with
-    ``id`` and ``network_id``. The rollups are counted from the inserted values and the
+    prepared once (ledger.prepared); each call only binds values. ``server`` may be a model
+    or any object with ``id`` and ``network_id``. The rollups are counted from the inserted values and the
     attribution the INSERT returns (nothing is loaded back).
     """
-    conn = db.session.connection()  # Core execution: no ORM layer on the hot path
+    conn = db.session.connection()
     if event.duplicate_if_recorded:
         locks.hold(*locks.dedupe_names(server.id, store, event))
     if event.duplicate_if_recorded and conn.execute(_RECORDED, {

@@ -10,7 +10,7 @@ the caller's transaction:
 ``p`` is a Purchase or anything with its attributes (the webhook path passes the values it
 just inserted, so nothing is loaded back). Figures are kept per day and per month
 (``span``), so any period reads at most its edge days plus whole months. Each table is
-changed by one prebuilt statement executed for all its rows:
+changed by one statement (prepared once, ledger.prepared) executed for all its rows:
 INSERT ... ON CONFLICT (its unique key) DO UPDATE SET x = x + excluded.x, which is atomic
 under concurrency on SQLite and PostgreSQL. Rows are sent in key order, so concurrent
 transactions lock shared rows in the same order.

@@ -1,0 +1,63 @@
+"""ledger.prepared: values written and read through the DB-API connection come out exactly as
+through SQLAlchemy (aware UTC times, dates, JSON, booleans, bytes), on each backend."""
+from datetime import date, datetime, timezone
+
+import pytest
+from sqlalchemy import bindparam, insert, select
+
+from extensions import db
+from ledger.prepared import Prepared
+from models import Delivery, Purchase, RevenueDay, Server
+
+WHEN = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=timezone.utc)
+PURCHASE = dict(store="custom", transaction_id="t-1", username="Steve", username_key="steve",
+                coupon=None, uuid=None, email=None, amount_minor=999, reversed_minor=0,
+                currency="EUR", recurring=True, purchased_at=WHEN, received_at=WHEN,
+                delivery_id=None, extra={"note": "ünïcode", "n": [1, 2]})
+COLUMNS = tuple(PURCHASE) + ("network_id", "server_id")
+
+
+def _server(server_id):
+    found = db.session.get(Server, server_id)
+    return {"network_id": found.network_id, "server_id": found.id}
+
+
+def test_a_row_written_through_prepared_reads_back_through_the_orm(app, server):
+    with app.app_context():
+        conn = db.session.connection()
+        Prepared(insert(Purchase.__table__), COLUMNS).execute(conn, PURCHASE | _server(server.id))
+        db.session.commit()
+        stored = db.session.scalars(select(Purchase)).one()
+        assert {name: getattr(stored, name) for name in PURCHASE} == PURCHASE
+        assert stored.purchased_at.tzinfo is not None
+
+
+def test_rows_written_by_the_orm_read_back_through_prepared(app, server):
+    with app.app_context():
+        db.session.add(Purchase(**PURCHASE, **_server(server.id)))
+        db.session.add(RevenueDay(**_server(server.id), span="day", day=date(2026, 3, 4),
+                                  currency="EUR", store="custom", dimension="matched", ref_id=1,
+                                  purchases=1, gross_minor=999, refunded_minor=0,
+                                  chargeback_minor=0))
+        db.session.commit()
+        purchases = Prepared(select(Purchase.purchased_at, Purchase.extra, Purchase.recurring)
+                             .where(Purchase.currency == bindparam("currency")))
+        assert purchases.read({"currency": "EUR"}) == [(WHEN, PURCHASE["extra"], True)]
+        days = Prepared(select(RevenueDay.day).where(RevenueDay.store == bindparam("store")))
+        assert days.rows(db.session.connection(), {"store": "custom"}) == [(date(2026, 3, 4),)]
+
+
+def test_bytes_and_missing_parameters(app, server):
+    with app.app_context():
+        statement = Prepared(insert(Delivery.__table__).returning(Delivery.id),
+                             ("server_id", "store", "received_at", "status_code", "outcome",
+                              "body"))
+        row = dict(server_id=server.id, store="custom", received_at=WHEN, status_code=200,
+                   outcome="accepted", body=b"\x00\xffraw")
+        delivery_id = statement.execute(db.session.connection(), row).fetchone()[0]
+        db.session.commit()
+        assert db.session.get(Delivery, delivery_id).body == b"\x00\xffraw"
+        with pytest.raises(KeyError, match="outcome"):  # never sent as NULL
+            statement.execute(db.session.connection(), {k: v for k, v in row.items()
+                                                        if k != "outcome"})
+        db.session.rollback()
