@@ -413,3 +413,21 @@ def whole_number(value, field_name: str, low: int = 1, high: int = 10_000) -> in
             or not low <= value <= high or value != int(value):
         raise PayloadError(f"{field_name} must be a whole number from {low} to {high}")
     return int(value)
+
+
+def item_rows(rows: list, where: str, amount_minor: int, row_total) -> tuple[Item, ...]:
+    """A store's list of item rows as Items. Each row is an object with a ``name`` and a
+    ``quantity`` (default 1); ``row_total(row, here, quantity)`` gives the row's total in
+    minor units (``here`` names the row in errors). No rows: one item "Purchase" at the
+    purchase's amount."""
+    if not rows:
+        return (Item("Purchase", 1, amount_minor),)
+    items = []
+    for index, row in enumerate(rows):
+        here = f"{where}[{index}]"
+        if not isinstance(row, dict):
+            raise PayloadError(f"{here} must be an object")
+        name = string_field(row, "name", f"{here}.", required=True, max_length=200)
+        quantity = whole_number(row.get("quantity", 1), f"{here}.quantity")
+        items.append(Item(name, quantity, row_total(row, here, quantity)))
+    return tuple(items)

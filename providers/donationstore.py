@@ -11,9 +11,8 @@ Donation Store retries up to 5 times until it sees a 200; the transaction id mak
 """
 from providers.base import (IgnoredEvent, Item, PayloadError, PurchaseEvent, SignatureError,
                             VerificationRequest, check_amount, currency_code, decimal_string,
-                            json_safe, list_field, load_json_object, object_field,
-                            parse_timestamp, require_equal, sha256_hex, string_field, to_minor,
-                            whole_number)
+                            item_rows, json_safe, list_field, load_json_object, object_field,
+                            parse_timestamp, require_equal, sha256_hex, string_field, to_minor)
 
 NAME = "donationstore"
 TITLE = "Donation Store"
@@ -104,23 +103,14 @@ def _minor(value, field_name: str, currency: str) -> int:
 
 
 def _items(packages: list, currency: str, amount_minor: int) -> tuple[Item, ...]:
-    if not packages:
-        return (Item("Purchase", 1, amount_minor),)
-    items = []
-    for index, package in enumerate(packages):
-        where = f"packages[{index}]"
-        if not isinstance(package, dict):
-            raise PayloadError(f"{where} must be an object")
-        name = string_field(package, "name", f"{where}.", required=True, max_length=200)
-        quantity = whole_number(package.get("quantity", 1), f"{where}.quantity")
+    def total(package: dict, where: str, quantity: int) -> int:
         if package.get("sub_total") is not None:
-            total = _minor(package["sub_total"], f"{where}.sub_total", currency)
-        elif package.get("price") is not None:
-            total = _minor(package["price"], f"{where}.price", currency) * quantity
-        else:
-            raise PayloadError(f"{where}.sub_total is required")
-        items.append(Item(name, quantity, total))
-    return tuple(items)
+            return _minor(package["sub_total"], f"{where}.sub_total", currency)
+        if package.get("price") is not None:
+            return _minor(package["price"], f"{where}.price", currency) * quantity
+        raise PayloadError(f"{where}.sub_total is required")
+
+    return item_rows(packages, "packages", amount_minor, total)
 
 
 def _codes(entries: list, where: str) -> list[str]:

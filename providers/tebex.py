@@ -10,9 +10,9 @@ missing (a refund that overtakes its purchase still nets to zero).
 """
 from providers.base import (IgnoredEvent, Item, PayloadError, PurchaseEvent, ReplyEvent,
                             ReversalEvent, StoreActivityEvent, check_amount, currency_code,
-                            decimal_number, header, hmac_of_body_digest, list_field,
-                            load_json_object, object_field, parse_timestamp, require_equal,
-                            string_field, to_minor, whole_number)
+                            decimal_number, header, hmac_of_body_digest, item_rows,
+                            list_field, load_json_object, object_field, parse_timestamp,
+                            require_equal, string_field, to_minor)
 
 NAME = "tebex"
 TITLE = "Tebex"
@@ -100,25 +100,17 @@ def _money(obj: dict, name: str, currency: str) -> int:
 
 
 def _items(subject: dict, currency: str, amount_minor: int) -> tuple[Item, ...]:
-    products = list_field(subject, "products", "subject.", MAX_PRODUCTS)
-    if not products:
-        return (Item("Purchase", 1, amount_minor),)
-    items = []
-    for index, product in enumerate(products):
-        where = f"subject.products[{index}]"
-        if not isinstance(product, dict):
-            raise PayloadError(f"{where} must be an object")
-        name = string_field(product, "name", f"{where}.", required=True, max_length=200)
-        quantity = whole_number(product.get("quantity", 1), f"{where}.quantity")
+    def total(product: dict, where: str, quantity: int) -> int:
         paid = product.get("paid_price")
         if paid is None:
-            total = 0  # price of the row unknown; the purchase total is still exact
-        elif not isinstance(paid, dict):
+            return 0  # price of the row unknown; the purchase total is still exact
+        if not isinstance(paid, dict):
             raise PayloadError(f"{where}.paid_price must be an object")
-        else:  # paid_price is what this row cost (Tebex's examples show quantity 1 only)
-            total = _money(paid, f"{where}.paid_price", currency)
-        items.append(Item(name, quantity, total))
-    return tuple(items)
+        # paid_price is what this row cost (Tebex's examples show quantity 1 only)
+        return _money(paid, f"{where}.paid_price", currency)
+
+    products = list_field(subject, "products", "subject.", MAX_PRODUCTS)
+    return item_rows(products, "subject.products", amount_minor, total)
 
 
 def _extra(subject: dict) -> dict:
