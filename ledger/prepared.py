@@ -2,8 +2,8 @@
 
 Executing a Core statement through SQLAlchemy costs about 40 µs of Python per call (cache
 lookup, execution context, events, result wrapping); the SQLite statement itself takes
-3 to 20 µs. A webhook runs about ten of them inside SQLite's single write lock, so that
-overhead decided the throughput. ``Prepared`` keeps the statement written in Core, compiles
+3 to 20 µs. A webhook runs about ten of them, inside SQLite's single write lock, so that
+overhead was most of a webhook's cost. ``Prepared`` keeps the statement written in Core, compiles
 it once per dialect, and then only converts the values (with the column types' own bind
 and result processors, so rows read and write exactly as through SQLAlchemy) and calls
 the driver, on the connection and in the transaction of the current session.
