@@ -213,14 +213,14 @@ def receive_callback(project_id: str | None, body: bytes, headers, started: floa
     except PayloadError as exc:
         log.reject(server, 400, str(exc))
         return Reply(400, {"success": False, "error": str(exc)})
-    delivery = log.start(server, event.transaction_id)
+    delivery = log.start(db.session.connection(), server, event.transaction_id)
     try:
         changed, reply = _HANDLERS[event.type](server, integration, event, delivery.id)
     except GatewayError as exc:
         log.reject(server, exc.status, str(exc))
         return Reply(exc.status, {"success": False, "error": str(exc)})
     integration.last_delivery_at = log.received_at
-    log.finish(delivery, "accepted" if changed else "duplicate")
+    log.finish(db.session.connection(), delivery, "accepted" if changed else "duplicate")
     db.session.commit()
     return reply
 

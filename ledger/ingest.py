@@ -124,7 +124,7 @@ def _record(server: ServerRef, integration: IntegrationRef, events: list,
     if current is None or bytes(current[0]) != bytes(integration.secret_encrypted):
         db.session.rollback()
         return None
-    delivery = log.start(server, _first_transaction_id(events))
+    delivery = log.start(conn, server, _first_transaction_id(events))
     results = [apply_event(server, integration, event, delivery) for event in events]
     outcomes = {result.outcome for result in results}
     outcome = next((o for o in (ACCEPTED, IGNORED) if o in outcomes), DUPLICATE) \
@@ -134,7 +134,7 @@ def _record(server: ServerRef, integration: IntegrationRef, events: list,
             or log.received_at - integration.last_delivery_at >= TOUCH_AFTER:
         _TOUCH_INTEGRATION.execute(conn, {
             "integration_id": integration.id, "last_delivery_at": log.received_at})
-    log.finish(delivery, outcome, reason="; ".join(notes) or None)
+    log.finish(conn, delivery, outcome, reason="; ".join(notes) or None)
     db.session.commit()
     body = next((result.reply for result in results if result.reply is not None), None)
     return Reply(200, body if body is not None else {"status": outcome})
@@ -264,28 +264,30 @@ class _Log:
         self.store, self.body, self.started = store, body, started
         self.received_at = utcnow()
 
-    def start(self, server: ServerRef, transaction_id: str | None) -> DeliveryRef:
+    def start(self, conn, server: ServerRef, transaction_id: str | None) -> DeliveryRef:
         """The row for an attempt that passed verification, written as accepted;
         ``finish`` changes it when the outcome turns out otherwise."""
-        return DeliveryRef(self._insert(server, 200, ACCEPTED, None, self.body,
+        return DeliveryRef(self._insert(conn, server, 200, ACCEPTED, None, self.body,
                                         latency_ms=self._latency(),
                                         transaction_id=transaction_id))
 
-    def finish(self, delivery: DeliveryRef, outcome: str, reason: str | None = None) -> None:
+    def finish(self, conn, delivery: DeliveryRef, outcome: str,
+               reason: str | None = None) -> None:
         if outcome != ACCEPTED or reason is not None:  # accepted, no note: the row is final
-            _FINISH_DELIVERY.execute(db.session.connection(), {
+            _FINISH_DELIVERY.execute(conn, {
                 "delivery_id": delivery.id, "outcome": outcome, "reason": reason})
 
     def reject(self, server: ServerRef | None, status: int, reason: str, keep_body: bool = True) -> Reply:
         db.session.rollback()
         body = self.body if keep_body and server is not None else None  # unowned: no payload
-        self._insert(server, status, "rejected", reason, body, latency_ms=self._latency())
+        self._insert(db.session.connection(), server, status, "rejected", reason, body,
+                     latency_ms=self._latency())
         db.session.commit()
         return Reply(status, {"error": reason})
 
-    def _insert(self, server, status, outcome, reason, body, latency_ms,
+    def _insert(self, conn, server, status, outcome, reason, body, latency_ms,
                 transaction_id=None) -> int:
-        return _INSERT_DELIVERY.execute(db.session.connection(), dict(
+        return _INSERT_DELIVERY.execute(conn, dict(
             server_id=server.id if server else None, store=self.store,
             received_at=self.received_at, status_code=status, outcome=outcome, reason=reason,
             latency_ms=latency_ms, body=body, transaction_id=transaction_id)).fetchone()[0]
