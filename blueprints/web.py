@@ -1,5 +1,6 @@
 """App-wide HTTP behaviour: the home page, error pages, security headers, template helpers."""
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -27,6 +28,17 @@ def healthz():
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
+
+
+class _Sessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, except under /api/: webhooks and the plugin API
+    authenticate every request (signature, Bearer key) and keep no session, so they
+    neither read nor set the cookie (and do not pay for it on the hot path)."""
+
+    def open_session(self, app, request):
+        if request.path.startswith("/api/"):
+            return self.null_session_class()
+        return super().open_session(app, request)
 
 
 def _error(code: int, message: str):
@@ -59,6 +71,7 @@ def install(app) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.globals["public_url"] = integrations.public_url
     app.after_request(_security_headers)
+    app.session_interface = _Sessions()
 
 
 def _http_error(exc: HTTPException):

@@ -10,18 +10,22 @@ A handler may shape the 200 reply body (validation handshakes, verification answ
 This is the hot path. The integration is read and the body verified and parsed before
 the write transaction (on SQLite: before the write lock); the writes are prepared
 statements on the DB-API connection (ledger.prepared); a duplicate is an
-INSERT ... ON CONFLICT DO NOTHING that returns no row; the decrypted secret is cached
-per process.
+INSERT ... ON CONFLICT DO NOTHING that returns no row. Per process, the decrypted secret
+is cached, and so is each integration for a second or two (``_Targets``): the write
+transaction re-reads the secret anyway, and a failed signature check reads it again.
 """
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from cryptography.fernet import InvalidToken
 from sqlalchemy import bindparam, insert, select, update
+
+from flask import current_app
 
 from extensions import db
 from ledger import purchases, reversals, store_events, verification
@@ -49,8 +53,8 @@ _FINISH_DELIVERY = Prepared(update(DELIVERIES).where(DELIVERIES.c.id == bindpara
 _TOUCH_INTEGRATION = Prepared(
     update(INTEGRATIONS).where(INTEGRATIONS.c.id == bindparam("integration_id"))
     .values(last_delivery_at=bindparam("last_delivery_at")))
-_CURRENT_SECRET = Prepared(select(INTEGRATIONS.c.secret_encrypted)
-                           .where(INTEGRATIONS.c.id == bindparam("integration_id")))
+_CURRENT = Prepared(select(INTEGRATIONS.c.secret_encrypted, INTEGRATIONS.c.settings)
+                    .where(INTEGRATIONS.c.id == bindparam("integration_id")))
 
 
 @dataclass(frozen=True)
@@ -74,9 +78,12 @@ class Handled:
 
 @dataclass(frozen=True)
 class DeliveryRef:
-    """The Delivery row being written for this attempt (event handlers read its id)."""
+    """The Delivery row being written for this attempt (event handlers read its id), and the
+    connection of the transaction writing it (the hot path passes it on, not asking the
+    session again)."""
 
     id: int
+    conn: object = None
 
 
 def receive(module, project_id: str | None, body: bytes, headers, query, started: float) -> Reply:
@@ -84,14 +91,16 @@ def receive(module, project_id: str | None, body: bytes, headers, query, started
 
     The integration is read, and the body verified and parsed, before the write transaction
     starts (on SQLite, before taking the write lock). The write transaction first checks
-    that the secret used is still the integration's; if it was regenerated or disconnected
-    meanwhile, the delivery is checked again from the start.
+    that the secret and settings used are still the integration's; if they changed (or it
+    was disconnected) meanwhile, the delivery is checked again from the start.
     """
     log = _Log(module.NAME, body, started)
     if not project_id:
         return log.reject(None, 400, "projectId query parameter is missing")
+    targets = _Targets.of_app()
+    fresh = False
     for _ in range(ATTEMPTS):
-        server, integration = _target(project_id, module.NAME)
+        server, integration, cached = targets.get(project_id, module.NAME, fresh)
         if integration is None:
             reason = f"{module.NAME} is not connected on this Server" if server else "unknown projectId"
             return log.reject(server, 404, reason, keep_body=False)
@@ -99,14 +108,19 @@ def receive(module, project_id: str | None, body: bytes, headers, query, started
             module.verify(body, headers, _secret(integration.secret_encrypted), query)
             events = module.parse(body, log.received_at, integration.settings or {})
         except SignatureError as exc:
+            if cached:  # the secret may have been regenerated in another process
+                fresh = True
+                continue
             return log.reject(server, 401, str(exc))
         except PayloadError as exc:
             return log.reject(server, 400, str(exc))
-        reply = _record(server, integration, events, log)
+        reply = _record(server, integration, events, log,
+                        lambda when: targets.touched(project_id, module.NAME, when))
         if reply is not None:
             return reply
-    return log.reject(server, 503, "the integration's secret kept changing while this "
-                                   "delivery was checked; send it again")
+        fresh = True
+    return log.reject(server, 503, "the integration's secret or settings kept changing "
+                                   "while this delivery was checked; send it again")
 
 
 def refuse(module, project_id: str | None, status: int, reason: str, started: float) -> Reply:
@@ -116,12 +130,14 @@ def refuse(module, project_id: str | None, status: int, reason: str, started: fl
 
 
 def _record(server: ServerRef, integration: IntegrationRef, events: list,
-            log: "_Log") -> Reply | None:
+            log: "_Log", touched=None) -> Reply | None:
     """Record the events in one transaction; None (nothing written) when the integration's
-    secret is no longer the one the delivery was verified with."""
+    secret or settings are no longer those the delivery was verified and parsed with.
+    ``touched(when)`` is told when last_delivery_at was written."""
     conn = db.session.connection()
-    current = _CURRENT_SECRET.execute(conn, {"integration_id": integration.id}).fetchone()
-    if current is None or bytes(current[0]) != bytes(integration.secret_encrypted):
+    current = _CURRENT.rows(conn, {"integration_id": integration.id})
+    if not current or bytes(current[0][0]) != bytes(integration.secret_encrypted) \
+            or (current[0][1] or {}) != (integration.settings or {}):
         db.session.rollback()
         return None
     delivery = log.start(conn, server, _first_transaction_id(events))
@@ -130,12 +146,15 @@ def _record(server: ServerRef, integration: IntegrationRef, events: list,
     outcome = next((o for o in (ACCEPTED, IGNORED) if o in outcomes), DUPLICATE) \
         if results else ACCEPTED
     notes = [result.note for result in results if result.note]
-    if integration.last_delivery_at is None \
-            or log.received_at - integration.last_delivery_at >= TOUCH_AFTER:
+    touch = integration.last_delivery_at is None \
+        or log.received_at - integration.last_delivery_at >= TOUCH_AFTER
+    if touch:
         _TOUCH_INTEGRATION.execute(conn, {
             "integration_id": integration.id, "last_delivery_at": log.received_at})
     log.finish(conn, delivery, outcome, reason="; ".join(notes) or None)
     db.session.commit()
+    if touch and touched is not None:
+        touched(log.received_at)
     body = next((result.reply for result in results if result.reply is not None), None)
     return Reply(200, body if body is not None else {"status": outcome})
 
@@ -153,7 +172,8 @@ def apply_event(server: ServerRef, integration: IntegrationRef, event,
 
 
 def _record_purchase(server, integration, event, delivery) -> bool:
-    return purchases.insert_purchase(server, integration.store, event, delivery.id) is not None
+    return purchases.insert_purchase(server, integration.store, event, delivery.id,
+                                     delivery.conn) is not None
 
 
 def _record_reversal(server, integration, event, delivery) -> Handled:
@@ -233,6 +253,56 @@ def _target(project_id: str, store: str) -> tuple[ServerRef | None, IntegrationR
                     if row[2] is not None else None)
 
 
+class _Targets:
+    """Each recent (projectId, store)'s Server and integration, per app and process.
+
+    A busy store's deliveries then do not each read them. An entry is only a guess, kept
+    for ``KEEP`` seconds: the write transaction re-reads the secret and settings and starts
+    over with a fresh read when they changed, and a signature that fails against a cached
+    secret is checked again with a fresh read. So a regenerate, a disconnect or a settings
+    change in any process counts at once. Only connected integrations are kept (an unknown
+    projectId is not).
+    """
+
+    KEEP = 2.0  # seconds
+    MAX_ENTRIES = 10_000
+
+    def __init__(self):
+        self.entries: dict[tuple[str, str], tuple[float, ServerRef, IntegrationRef]] = {}
+        self.lock = threading.Lock()
+
+    @classmethod
+    def of_app(cls) -> "_Targets":
+        extensions = current_app.extensions
+        found = extensions.get("tally_targets")
+        return found if found is not None else extensions.setdefault("tally_targets", cls())
+
+    def get(self, project_id: str, store: str, fresh: bool = False):
+        """(server, integration, cached): the cached entry unless ``fresh`` or too old."""
+        key = (project_id, store)
+        entry = None if fresh else self.entries.get(key)
+        if entry is not None and time.monotonic() - entry[0] < self.KEEP:
+            return entry[1], entry[2], True
+        server, integration = _target(project_id, store)
+        with self.lock:
+            if integration is None:
+                self.entries.pop(key, None)
+            else:
+                if len(self.entries) >= self.MAX_ENTRIES:
+                    self.entries.clear()
+                self.entries[key] = (time.monotonic(), server, integration)
+        return server, integration, False
+
+    def touched(self, project_id: str, store: str, when: datetime) -> None:
+        """Remember the last_delivery_at just written, so the next deliveries skip it."""
+        with self.lock:
+            entry = self.entries.get((project_id, store))
+            if entry is not None:
+                stamp, server, integration = entry
+                self.entries[(project_id, store)] = (
+                    stamp, server, replace(integration, last_delivery_at=when))
+
+
 def _secret(encrypted: bytes) -> str:
     try:
         return _decrypt_cached(encrypted)
@@ -269,7 +339,7 @@ class _Log:
         ``finish`` changes it when the outcome turns out otherwise."""
         return DeliveryRef(self._insert(conn, server, 200, ACCEPTED, None, self.body,
                                         latency_ms=self._latency(),
-                                        transaction_id=transaction_id))
+                                        transaction_id=transaction_id), conn)
 
     def finish(self, conn, delivery: DeliveryRef, outcome: str,
                reason: str | None = None) -> None:

@@ -34,7 +34,8 @@ def record_purchase(server: Server, store: str, event, delivery_id: int | None =
         .order_by(Purchase.id).limit(1)), False
 
 
-def insert_purchase(server, store: str, event, delivery_id: int | None = None) -> int | None:
+def insert_purchase(server, store: str, event, delivery_id: int | None = None,
+                    conn=None) -> int | None:
     """Record a purchase; its id, or None for a duplicate. The one write path for purchases.
 
     One INSERT ... ON CONFLICT DO NOTHING RETURNING id (SQLite and PostgreSQL) whose player,
@@ -42,9 +43,10 @@ def insert_purchase(server, store: str, event, delivery_id: int | None = None) -
     racing us from another process) costs no savepoint and no error. The statements are
     prepared once (ledger.prepared); each call only binds values. ``server`` may be a model
     or any object with ``id`` and ``network_id``. The rollups are counted from the inserted values and the
-    attribution the INSERT returns (nothing is loaded back).
+    attribution the INSERT returns (nothing is loaded back). ``conn``: the session's
+    connection, when the caller already holds it.
     """
-    conn = db.session.connection()
+    conn = conn if conn is not None else db.session.connection()
     if event.duplicate_if_recorded:
         locks.hold(*locks.dedupe_names(server.id, store, event))
     if event.duplicate_if_recorded and conn.execute(_RECORDED, {
@@ -60,7 +62,7 @@ def insert_purchase(server, store: str, event, delivery_id: int | None = None) -
     _INSERT_ITEM.execute_many(conn, [
         {"purchase_id": purchase_id, "name": i.name, "quantity": i.quantity,
          "total_minor": i.total_minor} for i in event.items])
-    rollups.add_purchase(SimpleNamespace(**columns, id=purchase_id, player_id=player_id,
+    rollups.add_purchase(conn, SimpleNamespace(**columns, id=purchase_id, player_id=player_id,
                                          campaign_id=campaign_id, creator_id=creator_id),
                          event.items)
     return purchase_id

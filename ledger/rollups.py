@@ -3,7 +3,7 @@
 Every change to a purchase's money or attribution goes through one of these, inside
 the caller's transaction:
 
-* ``add_purchase(p, items)``     — ledger.purchases.insert_purchase, after the insert
+* ``add_purchase(conn, p, items)`` — ledger.purchases.insert_purchase, after the insert
 * ``add_reversal(p, kind, n)``   — ledger.corrections.apply_reversal
 * ``reattribute(p, player_id, campaign_id)`` — link, unlink, and rematch_unmatched
 
@@ -48,9 +48,9 @@ def purchase_day(purchase) -> date:
     return purchase.purchased_at.astimezone(timezone.utc).date()
 
 
-def add_purchase(purchase, items) -> None:
-    """Count a newly recorded purchase (no reversals yet) and its ``items`` in every rollup."""
-    conn = db.session.connection()
+def add_purchase(conn, purchase, items) -> None:
+    """Count a newly recorded purchase (no reversals yet) and its ``items`` in every rollup,
+    on ``conn`` (the session's connection)."""
     _bump_dimensions(conn, purchase, {"purchases": 1, "gross_minor": purchase.amount_minor})
     totals: dict[str, list[int]] = {}
     for item in items:  # one row per name (a purchase may list a name twice; each counts)

@@ -85,3 +85,38 @@ def test_disconnect_between_read_and_write_gets_404(app, client, server, monkeyp
     assert post(client, server.project_id, PAYLOAD, secret).status_code == 404
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Purchase.id))) == 0
+
+
+def _regenerate(app, server_id) -> str:
+    """Regenerate the Custom secret the way another process would: the pipeline's cached
+    copy of the integration (ledger.ingest._Targets) is not told."""
+    with app.app_context():
+        secret = integrations.regenerate(integrations.find(server_id, "custom"))
+        db.session.commit()
+        return secret
+
+
+def test_cached_integration_follows_a_regenerate_elsewhere(app, client, server):
+    old = connect(app, server.id)
+    assert post(client, server.project_id, PAYLOAD, old).json == {"status": "accepted"}
+    new = _regenerate(app, server.id)  # the old secret is still cached
+    second = dict(PAYLOAD, transaction_id="order-2")
+    assert post(client, server.project_id, second, new).json == {"status": "accepted"}
+    new = _regenerate(app, server.id)  # cached again: the second secret
+    third = dict(PAYLOAD, transaction_id="order-3")
+    assert post(client, server.project_id, third, old).status_code == 401
+    assert post(client, server.project_id, third, new).json == {"status": "accepted"}
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Purchase.id))) == 3
+
+
+def test_cached_integration_follows_a_disconnect_elsewhere(app, client, server):
+    secret = connect(app, server.id)
+    assert post(client, server.project_id, PAYLOAD, secret).status_code == 200
+    with app.app_context():
+        integrations.disconnect(integrations.find(server.id, "custom"))
+        db.session.commit()
+    second = dict(PAYLOAD, transaction_id="order-2")
+    assert post(client, server.project_id, second, secret).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Purchase.id))) == 1
