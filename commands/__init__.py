@@ -1,7 +1,7 @@
 """The ``flask`` CLI: one module per group, each exposing ``cli`` (a click group or command)."""
-from commands import accounts, demo, integrations, serve
+from commands import accounts, backup, demo, integrations, serve
 
-MODULES = (accounts, integrations, demo, serve)
+MODULES = (accounts, integrations, demo, backup, serve)
 
 
 def register_commands(app) -> None:

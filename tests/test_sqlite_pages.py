@@ -4,8 +4,7 @@ import sqlite3
 
 from sqlalchemy import create_engine, text
 
-import extensions  # noqa: F401  (registers the connect listener that sets the pragmas)
-from extensions import SQLITE_PAGE_SIZE
+from extensions import SQLITE_PAGE_SIZE  # importing it registers the pragma listener
 
 
 def _page_size(path) -> int:
