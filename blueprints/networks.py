@@ -1,5 +1,5 @@
 """Networks: the list, creating one, its Servers and its members."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -22,6 +22,10 @@ class NetworkForm(FlaskForm):
 
 class ServerForm(FlaskForm):
     name = StringField("Server name", validators=[DataRequired(), Length(max=100)])
+
+
+class RemoveMemberForm(FlaskForm):
+    """No fields: a POST with a CSRF token."""
 
 
 class MemberForm(FlaskForm):
@@ -81,4 +85,27 @@ def members(network_id: int):
             flash(f"{membership.user.email} is now a {membership.role} of {network.name}.", "success")
             return redirect(url_for("networks.members", network_id=network.id))
     return render_template("networks/members.html", network=network, form=form,
-                           is_owner=is_owner(network_id))
+                           is_owner=is_owner(network_id), remove_form=RemoveMemberForm())
+
+
+@bp.post("/<int:network_id>/members/<int:user_id>/remove")
+def remove_member(network_id: int, user_id: int):
+    """Owners only. Removing yourself is allowed while another owner remains."""
+    network = owned_network_or_404(network_id)
+    membership = db.session.scalar(select(Membership).filter_by(network_id=network.id,
+                                                                user_id=user_id))
+    if membership is None:
+        abort(404)
+    if RemoveMemberForm().validate_on_submit():
+        email = membership.user.email
+        try:
+            accounts.remove_member(network, email)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(f"{email} is no longer in {network.name}.", "success")
+            if user_id == current_user.id:
+                return redirect(url_for("networks.index"))
+    return redirect(url_for("networks.members", network_id=network.id))

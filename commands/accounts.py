@@ -85,6 +85,19 @@ def networks_add_member(network, email, role, as_json):
             f"{membership.user.email} is now a {role} of {net.name}")
 
 
+@networks.command("remove-member")
+@click.argument("network")
+@click.argument("email")
+@json_option
+@with_appcontext
+def networks_remove_member(network, email, as_json):
+    """Take a user (by EMAIL) out of NETWORK (id or exact name); never its last owner."""
+    net = _network(network)
+    membership = _run(lambda: accounts.remove_member(net, email))
+    _finish(as_json, {"network_id": net.id, "email": membership.user.email, "removed": True},
+            f"{membership.user.email} is no longer in {net.name}")
+
+
 @click.group("servers")
 def servers():
     """Game servers."""

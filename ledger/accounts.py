@@ -1,5 +1,5 @@
 """Users, Networks and memberships."""
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from extensions import db
 from models import MEMBER, OWNER, Membership, Network, User
@@ -70,5 +70,27 @@ def add_member(network: Network, email: str, role: str = MEMBER,
         raise AccountError(f"{user.email} is already a member")
     membership = Membership(network=network, user=user, role=role)
     db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+def remove_member(network: Network, email: str) -> Membership:
+    """Take a user out of a Network; refused when they are its last owner.
+
+    The Network row is locked first (PostgreSQL; SQLite writers already hold the write
+    lock), so two owners removing each other at once cannot leave it with none.
+    """
+    db.session.scalar(select(Network.id).filter_by(id=network.id).with_for_update())
+    user = find_user(email)
+    membership = user and db.session.scalar(
+        select(Membership).filter_by(network_id=network.id, user_id=user.id))
+    if not membership:
+        raise AccountError(f"{fold(email)} is not a member of {network.name}")
+    owners = db.session.scalar(select(func.count()).select_from(Membership).filter_by(
+        network_id=network.id, role=OWNER))
+    if membership.role == OWNER and owners <= 1:
+        raise AccountError(f"{membership.user.email} is the only owner of {network.name}; "
+                           "make someone else an owner first")
+    db.session.delete(membership)
     db.session.flush()
     return membership

@@ -11,6 +11,7 @@ ROUTES = [
     ("POST", "/networks/{net}"),
     ("GET", "/networks/{net}/members"),
     ("POST", "/networks/{net}/members"),
+    ("POST", "/networks/{net}/members/{owner}/remove"),
     ("GET", "/servers/{srv}"),
     ("POST", "/servers/{srv}/rename"),
     ("POST", "/servers/{srv}/key"),
@@ -40,7 +41,8 @@ def foreign(app, other_network):
         camp = campaigns.create_campaign(net, "Theirs", ["theirs.example.net"], "T")
         cre = campaigns.create_creator(net, "Their creator", "THEIRS")
         db.session.commit()
-        return {"net": net.id, "srv": other_network.server_id, "camp": camp.id, "cre": cre.id}
+        return {"net": net.id, "srv": other_network.server_id, "camp": camp.id, "cre": cre.id,
+                "owner": other_network.user_id}
 
 
 @pytest.mark.parametrize("method, route", ROUTES)
@@ -66,6 +68,6 @@ def test_own_network_id_with_foreign_object_is_404(logged_in, foreign, network, 
 
 @pytest.mark.parametrize("method, route", ROUTES)
 def test_pages_need_login(client, method, route):
-    response = client.open(route.format(net=1, srv=1, camp=1, cre=1), method=method)
+    response = client.open(route.format(net=1, srv=1, camp=1, cre=1, owner=1), method=method)
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]

@@ -28,6 +28,9 @@ def test_setup_from_the_shell(runner, app):
     run(runner, "users", "create", "helper@example.com", "--password", "long password 2")
     member = run(runner, "networks", "add-member", "Blocky", "helper@example.com")
     assert member["role"] == "member"
+    removed = run(runner, "networks", "remove-member", "Blocky", "Helper@Example.com")
+    assert removed == {"network_id": network["id"], "email": "helper@example.com", "removed": True}
+    run(runner, "networks", "add-member", "Blocky", "helper@example.com")
     server = run(runner, "servers", "create", str(network["id"]), "Lobby")
     campaign = run(runner, "campaigns", "create", "Blocky", "YouTube", "--hostname", "YT.example.net:25565",
                    "--hostname", "youtube.example.net", "--code", "YT")
@@ -65,6 +68,10 @@ def test_errors_exit_nonzero(runner, app, owner, network, server):
     assert "no Network" in fails(runner, "servers", "create", "Nope", "Lobby")
     assert "already a member" in fails(runner, "networks", "add-member", str(network),
                                        "owner@example.com")
+    assert "only owner" in fails(runner, "networks", "remove-member", str(network),
+                                 "owner@example.com")
+    assert "not a member" in fails(runner, "networks", "remove-member", str(network),
+                                   "nobody@example.com")
     run(runner, "campaigns", "create", str(network), "A", "--code", "yt")
     assert "already used" in fails(runner, "campaigns", "create", str(network), "B", "--code", "YT")
     assert "no Server" in fails(runner, "players", "join", "nope", "Steve")

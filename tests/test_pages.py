@@ -107,6 +107,57 @@ def test_owner_adds_existing_user_and_creates_new_one(logged_in, app, network, o
                      "new@example.com": "owner"}
 
 
+def _user_id(app, email):
+    return rows(app, User, email=email)[0].id
+
+
+def test_owner_removes_a_member_who_then_loses_access(logged_in, app, network):
+    with app.app_context():
+        accounts.add_member(db.session.get(Network, network), MEMBER_EMAIL, password=MEMBER_PASSWORD)
+        db.session.commit()
+    page = logged_in.get(f"/networks/{network}/members")
+    assert b"Remove" in page.data and b"They lose access at once" in page.data
+    member = app.test_client()
+    member.post("/login", data={"email": MEMBER_EMAIL, "password": MEMBER_PASSWORD})
+    assert member.get(f"/networks/{network}").status_code == 200
+    response = logged_in.post(f"/networks/{network}/members/{_user_id(app, MEMBER_EMAIL)}/remove",
+                              follow_redirects=True)
+    assert response.status_code == 200 and b"is no longer in Test Network" in response.data
+    assert rows(app, Membership, network_id=network, user_id=_user_id(app, MEMBER_EMAIL)) == []
+    assert rows(app, User, email=MEMBER_EMAIL)  # the account stays
+    assert member.get(f"/networks/{network}").status_code == 404
+
+
+def test_the_last_owner_cannot_be_removed(logged_in, app, network):
+    owner_id = _user_id(app, OWNER_EMAIL)
+    response = logged_in.post(f"/networks/{network}/members/{owner_id}/remove",
+                              follow_redirects=True)
+    assert b"the only owner of Test Network" in response.data
+    assert rows(app, Membership, network_id=network, user_id=owner_id)[0].role == "owner"
+    with app.app_context():  # with a second owner, the first may leave
+        accounts.add_member(db.session.get(Network, network), "second@example.com", "owner",
+                            password="second owner pw 1")
+        db.session.commit()
+    response = logged_in.post(f"/networks/{network}/members/{owner_id}/remove")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/networks/")
+    assert rows(app, Membership, network_id=network, user_id=owner_id) == []
+
+
+def test_members_cannot_remove_anyone(member_client, app, network):
+    owner_id = _user_id(app, OWNER_EMAIL)
+    assert b"Remove" not in member_client.get(f"/networks/{network}/members").data
+    for user_id in (owner_id, _user_id(app, MEMBER_EMAIL)):
+        response = member_client.post(f"/networks/{network}/members/{user_id}/remove")
+        assert response.status_code == 403
+    assert len(rows(app, Membership, network_id=network)) == 2
+
+
+def test_removing_someone_not_in_the_network_is_404(logged_in, app, network, other_network):
+    response = logged_in.post(f"/networks/{network}/members/{other_network.user_id}/remove")
+    assert response.status_code == 404
+    assert rows(app, Membership, network_id=other_network.id, user_id=other_network.user_id)
+
+
 @pytest.mark.parametrize("data, message", [
     ({"email": "nobody@example.com"}, b"give a password to create them"),
     ({"email": OWNER_EMAIL}, b"already a member"),
