@@ -51,6 +51,8 @@ def load(instance_path: str) -> dict:
         # minutes apart), so this only stops floods, never a store's legitimate retries.
         "WEBHOOK_RATE_LIMIT": os.environ.get("TALLY_WEBHOOK_RATE_LIMIT", "600 per minute"),
         "RATELIMIT_ENABLED": os.environ.get("TALLY_RATELIMIT", "on") != "off",
+        # Let the gateway's confirmation reach private addresses (ledger.outbound).
+        "GATEWAY_ALLOW_PRIVATE": os.environ.get("TALLY_GATEWAY_ALLOW_PRIVATE") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

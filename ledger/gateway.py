@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from ledger import ingest, integrations, purchases
+from ledger import ingest, integrations, outbound, purchases
 from ledger.corrections import CorrectionError, apply_reversal
 from ledger.ingest import Reply
 from ledger.secrets import digest
@@ -375,7 +375,8 @@ def mark_paid(server_id: int, transaction_id: str) -> Confirmation:
     db.session.rollback()  # no transaction (or SQLite write lock) while we wait for the store
 
     ok, answer, error = send_confirmation(url, body, headers,
-                                          current_app.config.get("GATEWAY_CONFIRM_TIMEOUT", 10))
+                                          current_app.config.get("GATEWAY_CONFIRM_TIMEOUT", 10),
+                                          current_app.config["GATEWAY_ALLOW_PRIVATE"])
 
     payment = find_payment(server_id, transaction_id, lock=True)
     now = utcnow()
@@ -392,27 +393,18 @@ def mark_paid(server_id: int, transaction_id: str) -> Confirmation:
                                      f"{transaction_id}: {error}", status_of(payment))
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect would turn the POST into a GET without the body: treat it as an answer."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
-def send_confirmation(url: str, body: bytes, headers: dict, timeout: float
-                      ) -> tuple[bool, str | None, str | None]:
+def send_confirmation(url: str, body: bytes, headers: dict, timeout: float,
+                      allow_private: bool = False) -> tuple[bool, str | None, str | None]:
     """POST ``body`` to CraftingStore. Returns (accepted, answer, error).
 
     Accepted: a 2xx answer that is not JSON saying ``"success": false``. The secret is in
-    no message; the answer is kept (truncated) for the owner to read.
+    no message; the answer is kept (truncated) for the owner to read. Only public
+    addresses are reached unless ``allow_private`` (ledger.outbound).
     """
     started = time.perf_counter()
     req = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with _opener.open(req, timeout=timeout) as response:
+        with outbound.opener(allow_private).open(req, timeout=timeout) as response:
             code, text = response.status, _read(response)
     except urllib.error.HTTPError as exc:
         code, text = exc.code, _read(exc)

@@ -1,4 +1,5 @@
-"""CraftingStore custom payment gateway, against a fake CraftingStore on 127.0.0.1."""
+"""CraftingStore custom payment gateway, against a fake CraftingStore on 127.0.0.1 (allowed by
+GATEWAY_ALLOW_PRIVATE; the last tests check that it is refused without)."""
 import hashlib
 import hmac
 import json
@@ -11,6 +12,7 @@ from werkzeug.serving import make_server
 
 from extensions import db
 from ledger import gateway
+from ledger.outbound import is_public
 from models import Adjustment, Delivery, Integration, PendingPayment, Purchase, Server
 from models.base import utcnow
 from providers import craftingstore_gateway as cs
@@ -77,6 +79,7 @@ def free_port() -> int:
 def connected(app, server, fake_store):
     """The gateway connected on ``server`` with SECRET pasted; returns the payment key."""
     app.config["GATEWAY_CONFIRM_TIMEOUT"] = 3
+    app.config["GATEWAY_ALLOW_PRIVATE"] = True  # the fake CraftingStore is on 127.0.0.1
     with app.app_context(), app.test_request_context():
         _, credentials = gateway.connect(db.session.get(Server, server.id), TEMPLATE,
                                          fake_store.url, SECRET)
@@ -480,3 +483,44 @@ def test_oversized_callback_is_413_and_logged(app, client, server, connected):
         delivery = db.session.scalars(db.select(Delivery)).one()
         assert (delivery.status_code, delivery.body) == (413, None)
     assert counts(app)["PendingPayment"] == 0
+
+
+# --- the confirmation reaches only public addresses (ledger.outbound) -------------------
+
+@pytest.mark.parametrize("address, public", [
+    ("127.0.0.1", False), ("10.1.2.3", False), ("192.168.0.10", False), ("172.16.5.5", False),
+    ("169.254.169.254", False), ("0.0.0.0", False), ("100.64.0.1", False), ("224.0.0.1", False),
+    ("::1", False), ("fe80::1%eth0", False), ("fd00::1", False), ("::ffff:127.0.0.1", False),
+    ("93.184.215.14", True), ("2606:4700::1111", True),
+])
+def test_which_addresses_are_public(address, public):
+    assert is_public(address) is public
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_private_addresses_are_refused_before_connecting(app, fake_store, host):
+    url = fake_store.url.replace("127.0.0.1", host)
+    with app.app_context():
+        ok, answer, error = gateway.send_confirmation(url, b"{}", {}, 3)
+    assert (ok, answer) == (False, None)
+    assert "not a public address" in error and "TALLY_GATEWAY_ALLOW_PRIVATE" in error
+    assert fake_store.received == []
+    with app.app_context():  # allowed: the same request goes through
+        ok, answer, error = gateway.send_confirmation(url, b"{}", {}, 3, allow_private=True)
+    assert answer.startswith("HTTP 403") and len(fake_store.received) == 1
+
+
+def test_marking_paid_shows_why_the_confirmation_was_refused(app, client, server, fake_store,
+                                                              connected, logged_in):
+    app.config["GATEWAY_ALLOW_PRIVATE"] = False  # the default; the fixture had allowed it
+    callback(client, server.project_id, payload())
+    response = client.post(f"/servers/{server.id}/payments/{payment_id(app)}/paid",
+                           follow_redirects=True)
+    assert b"did not accept" in response.data and b"not a public address" in response.data
+    assert fake_store.received == []
+    with app.app_context():
+        assert db.session.scalars(db.select(PendingPayment)).one().status == "pending"
+
+
+def test_private_addresses_are_refused_by_default(app):
+    assert app.config["GATEWAY_ALLOW_PRIVATE"] is False

@@ -1,0 +1,89 @@
+"""HTTP requests to addresses an owner typed in (the gateway's confirmation URL).
+
+By default only public addresses are reached. Loopback, private, link-local (cloud
+metadata services), multicast, reserved and unspecified addresses are refused when the
+connection is made, after DNS: a name that resolves, or later re-resolves, to an
+internal address is refused too. Otherwise one Network's owner could make Tally send
+requests to services on its machine or network, and read their answers on the payments
+page. Redirects are not followed, and no proxy from the environment is used (it would
+hide the address). ``TALLY_GATEWAY_ALLOW_PRIVATE=1`` lifts the check, for a store on a
+private network.
+"""
+import http.client
+import ipaddress
+import socket
+import urllib.request
+
+
+class BlockedAddress(OSError):
+    """The host resolves only to addresses Tally will not connect to."""
+
+
+def is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone (fe80::1%eth0)
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def _connect_public(address, timeout=None, source_address=None, *args, **kwargs):
+    """socket.create_connection, for public addresses only."""
+    host, port = address
+    error: OSError | None = None
+    for family, kind, proto, _, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        if not is_public(sockaddr[0]):
+            error = BlockedAddress(f"{host} resolves to {sockaddr[0]}, which is not a public "
+                                   "address (set TALLY_GATEWAY_ALLOW_PRIVATE=1 to allow it)")
+            continue
+        sock = socket.socket(family, kind, proto)
+        try:
+            if isinstance(timeout, (int, float)):
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error or OSError(f"{host} has no address")
+
+
+class _PublicOnly:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _connect_public  # what http.client connects with
+
+
+class _PublicHTTPConnection(_PublicOnly, http.client.HTTPConnection):
+    pass
+
+
+class _PublicHTTPSConnection(_PublicOnly, http.client.HTTPSConnection):
+    pass
+
+
+class _PublicHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_PublicHTTPConnection, req)
+
+
+class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_PublicHTTPSConnection, req, context=self._context)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect would turn a POST into a GET without the body: treat it as the answer."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_PUBLIC = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect,
+                                      _PublicHTTPHandler, _PublicHTTPSHandler)
+_ANY = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
+
+
+def opener(allow_private: bool = False) -> urllib.request.OpenerDirector:
+    return _ANY if allow_private else _PUBLIC
