@@ -1,5 +1,7 @@
 """Network, Server, Members, Campaigns, Creators and Players pages."""
 import re
+import threading
+import time
 
 import pytest
 from sqlalchemy import select
@@ -141,6 +143,41 @@ def test_the_last_owner_cannot_be_removed(logged_in, app, network):
     response = logged_in.post(f"/networks/{network}/members/{owner_id}/remove")
     assert response.status_code == 302 and response.headers["Location"].endswith("/networks/")
     assert rows(app, Membership, network_id=network, user_id=owner_id) == []
+
+
+def test_two_owners_removing_each_other_leave_one(app, network):
+    """The second removal waits for the first (Network row lock / SQLite write lock) and then
+    sees that only one owner is left."""
+    with app.app_context():
+        accounts.add_member(db.session.get(Network, network), "second@example.com", "owner",
+                            password="second owner pw 1")
+        db.session.commit()
+    first_done, outcomes = threading.Event(), {}
+
+    def remove(email, key):
+        with app.test_request_context(method="POST"):
+            try:
+                accounts.remove_member(db.session.get(Network, network), email)
+                if key == "first":
+                    first_done.set()
+                    time.sleep(0.3)  # the other removal is waiting on the lock by now
+                db.session.commit()
+                outcomes[key] = "removed"
+            except accounts.AccountError as exc:
+                db.session.rollback()
+                outcomes[key] = str(exc)
+            finally:
+                first_done.set()
+                db.session.remove()
+
+    first = threading.Thread(target=remove, args=("second@example.com", "first"))
+    first.start()
+    first_done.wait(5)
+    remove(OWNER_EMAIL, "second")
+    first.join(5)
+    assert outcomes["first"] == "removed"
+    assert "only owner" in outcomes["second"]
+    assert [m.role for m in rows(app, Membership, network_id=network)] == ["owner"]
 
 
 def test_members_cannot_remove_anyone(member_client, app, network):
