@@ -1,6 +1,7 @@
 """``flask serve``: apply migrations, then run the production server (gunicorn)."""
 import click
-from flask import current_app
+from flask import current_app, has_app_context
+from flask.globals import app_ctx
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from gunicorn.app.base import BaseApplication
@@ -37,6 +38,12 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        """Runs in each worker after the fork. The CLI ran this command inside an app context,
+        and the worker inherits it; Flask would then reuse that one context, and its ``g``,
+        for every request instead of giving each its own, so one visitor's logged-in user
+        and CSRF token would be served to the next. Leave it first."""
+        while has_app_context():
+            app_ctx._get_current_object().pop()
         return self.application
 
 
