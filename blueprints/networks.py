@@ -99,7 +99,7 @@ def remove_member(network_id: int, user_id: int):
     if RemoveMemberForm().validate_on_submit():
         email = membership.user.email
         try:
-            accounts.remove_member(network, email)
+            accounts.remove_member(network, email, by=current_user)
         except accounts.AccountError as exc:
             db.session.rollback()
             flash(str(exc), "error")

@@ -1,4 +1,5 @@
 """``flask backup PATH``: a consistent copy of the SQLite database while Tally keeps running."""
+import os
 import sqlite3
 from pathlib import Path
 
@@ -22,19 +23,32 @@ def backup(path: Path) -> None:
         raise click.ClickException(
             f"backup copies a SQLite database; this one is {url.get_backend_name()} "
             "(use pg_dump for PostgreSQL)")
-    if path.exists():
-        raise click.ClickException(f"{path} already exists; choose a new file")
-    source = sqlite3.connect(url.database)
+    try:
+        path.open("xb").close()  # claims the name: never overwrites, even in a race
+    except FileExistsError:
+        raise click.ClickException(f"{path} already exists; choose a new file") from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot create {path}: {exc.strerror}") from None
+    try:
+        purchases = _copy(url.database, path)
+    except sqlite3.Error as exc:
+        path.unlink(missing_ok=True)
+        raise click.ClickException(f"backup failed, nothing written: {exc}") from None
+    click.echo(f"Backed up to {path}: {purchases:,} purchase{'' if purchases == 1 else 's'}")
+
+
+def _copy(database: str, path: Path) -> int:
+    """Copy ``database`` (opened read-only: a missing file is an error, not a new one)."""
+    source = sqlite3.connect(f"file:{os.path.abspath(database)}?mode=ro", uri=True)
     try:
         target = sqlite3.connect(path)
         try:
             source.backup(target)
-            purchases = target.execute("SELECT count(*) FROM purchases").fetchone()[0]
+            return target.execute("SELECT count(*) FROM purchases").fetchone()[0]
         finally:
             target.close()
     finally:
         source.close()
-    click.echo(f"Backed up to {path}: {purchases:,} purchase{'' if purchases == 1 else 's'}")
 
 
 COMMANDS = (backup,)

@@ -74,13 +74,18 @@ def add_member(network: Network, email: str, role: str = MEMBER,
     return membership
 
 
-def remove_member(network: Network, email: str) -> Membership:
-    """Take a user out of a Network; refused when they are its last owner.
+def remove_member(network: Network, email: str, by: User | None = None) -> Membership:
+    """Take a user out of a Network; refused when they are its last owner, or when ``by``
+    (the owner asking, if any) is no longer an owner by the time the lock is held.
 
-    The Network row is locked first (PostgreSQL; SQLite writers already hold the write
-    lock), so two owners removing each other at once cannot leave it with none.
+    The Network row is locked first, so two owners removing each other at once cannot
+    leave it with none: on PostgreSQL the second waits for the row; on SQLite a request
+    already holds the database's write lock, and elsewhere (the CLI) a write that got in
+    first makes this one fail rather than count stale rows.
     """
     db.session.scalar(select(Network.id).filter_by(id=network.id).with_for_update())
+    if by is not None and _role(network, by.id) != OWNER:
+        raise AccountError(f"{by.email} is no longer an owner of {network.name}")
     user = find_user(email)
     membership = user and db.session.scalar(
         select(Membership).filter_by(network_id=network.id, user_id=user.id))
@@ -94,3 +99,8 @@ def remove_member(network: Network, email: str) -> Membership:
     db.session.delete(membership)
     db.session.flush()
     return membership
+
+
+def _role(network: Network, user_id: int) -> str | None:
+    return db.session.scalar(select(Membership.role).filter_by(network_id=network.id,
+                                                                user_id=user_id))

@@ -107,13 +107,11 @@ def receive(module, project_id: str | None, body: bytes, headers, query, started
         try:
             module.verify(body, headers, _secret(integration.secret_encrypted), query)
             events = module.parse(body, log.received_at, integration.settings or {})
-        except SignatureError as exc:
-            if cached:  # the secret may have been regenerated in another process
+        except (SignatureError, PayloadError) as exc:
+            if cached:  # the secret or settings may have changed, or the Server gone, meanwhile
                 fresh = True
                 continue
-            return log.reject(server, 401, str(exc))
-        except PayloadError as exc:
-            return log.reject(server, 400, str(exc))
+            return log.reject(server, 401 if isinstance(exc, SignatureError) else 400, str(exc))
         reply = _record(server, integration, events, log,
                         lambda when: targets.touched(project_id, module.NAME, when))
         if reply is not None:
@@ -258,10 +256,10 @@ class _Targets:
 
     A busy store's deliveries then do not each read them. An entry is only a guess, kept
     for ``KEEP`` seconds: the write transaction re-reads the secret and settings and starts
-    over with a fresh read when they changed, and a signature that fails against a cached
-    secret is checked again with a fresh read. So a regenerate, a disconnect or a settings
-    change in any process counts at once. Only connected integrations are kept (an unknown
-    projectId is not).
+    over with a fresh read when they changed, and a delivery refused (401, 400) on a cached
+    entry is checked again with a fresh read before the refusal is logged. So a regenerate,
+    a disconnect, a settings change or a deleted Server in any process counts at once. Only
+    connected integrations are kept (an unknown projectId is not).
     """
 
     KEEP = 2.0  # seconds

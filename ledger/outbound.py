@@ -19,10 +19,25 @@ class BlockedAddress(OSError):
     """The host resolves only to addresses Tally will not connect to."""
 
 
+# IPv6 ranges whose last 32 bits are an IPv4 address a gateway or the host may reach:
+# NAT64's well-known prefix, IPv4-compatible and IPv4-translated addresses.
+_LAST_32_BITS_IPV4 = [ipaddress.ip_network(n) for n in ("64:ff9b::/96", "::/96", "::ffff:0:0:0/96")]
+# Where the IPv4 address sits here depends on the operator's setup: never reached.
+_OPAQUE = [ipaddress.ip_network("64:ff9b:1::/48")]  # local-use NAT64
+
+
 def is_public(address: str) -> bool:
+    """Whether Tally may connect to ``address``: global, not multicast, and for an IPv6
+    address that carries an IPv4 one (mapped, NAT64, 6to4, Teredo), that one too."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone (fe80::1%eth0)
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if ip.version == 6:
+        if any(ip in network for network in _OPAQUE):
+            return False
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is None and any(ip in network for network in _LAST_32_BITS_IPV4):
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None and not is_public(str(embedded)):
+            return False
     return ip.is_global and not ip.is_multicast
 
 

@@ -1,8 +1,10 @@
 """``flask backup PATH``: an online copy of the SQLite database, WAL included."""
+import os
 import sqlite3
 
 import pytest
 
+from extensions import db
 from tests.test_pipeline import PAYLOAD, connect, post
 
 
@@ -35,3 +37,19 @@ def test_backup_explains_postgresql(app, runner, tmp_path):
     else:
         assert result.exit_code == 1 and "pg_dump" in result.output
         assert not (tmp_path / "copy.db").exists()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_backup_of_a_missing_database_writes_nothing(app, runner, tmp_path):
+    database = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    with app.app_context():
+        db.engine.dispose()
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(database + suffix):
+            os.remove(database + suffix)
+    target = tmp_path / "copy.db"
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 1 and "backup failed, nothing written" in result.output
+    assert not target.exists() and not os.path.exists(database)
+    result = runner.invoke(args=["backup", str(tmp_path / "no" / "such" / "dir.db")])
+    assert result.exit_code == 1 and "cannot create" in result.output

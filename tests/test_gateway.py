@@ -491,7 +491,11 @@ def test_oversized_callback_is_413_and_logged(app, client, server, connected):
     ("127.0.0.1", False), ("10.1.2.3", False), ("192.168.0.10", False), ("172.16.5.5", False),
     ("169.254.169.254", False), ("0.0.0.0", False), ("100.64.0.1", False), ("224.0.0.1", False),
     ("::1", False), ("fe80::1%eth0", False), ("fd00::1", False), ("::ffff:127.0.0.1", False),
-    ("93.184.215.14", True), ("2606:4700::1111", True),
+    ("64:ff9b::7f00:1", False), ("64:ff9b::a00:5", False), ("64:ff9b:1::1", False),
+    ("2002:7f00:1::1", False), ("::127.0.0.1", False), ("::ffff:0:7f00:1", False),
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),
+    ("93.184.215.14", True), ("2606:4700::1111", True), ("64:ff9b::5db8:d70e", True),
+    ("2002:5db8:d70e::1", True),
 ])
 def test_which_addresses_are_public(address, public):
     assert is_public(address) is public

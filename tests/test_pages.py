@@ -180,6 +180,22 @@ def test_two_owners_removing_each_other_leave_one(app, network):
     assert [m.role for m in rows(app, Membership, network_id=network)] == ["owner"]
 
 
+def test_an_owner_removed_meanwhile_cannot_remove_anyone(app, network):
+    """The page checked the owner before the lock; the ledger checks again under it."""
+    with app.app_context():
+        net = db.session.get(Network, network)
+        for email in ("b@example.com", "c@example.com"):
+            accounts.add_member(net, email, "owner", password="another owner pw 1")
+        db.session.commit()
+        acting = accounts.find_user(OWNER_EMAIL)
+        accounts.remove_member(net, OWNER_EMAIL, by=accounts.find_user("b@example.com"))
+        db.session.commit()
+        with pytest.raises(accounts.AccountError, match="no longer an owner"):
+            accounts.remove_member(net, "c@example.com", by=acting)
+        db.session.rollback()
+    assert len(rows(app, Membership, network_id=network)) == 2
+
+
 def test_members_cannot_remove_anyone(member_client, app, network):
     owner_id = _user_id(app, OWNER_EMAIL)
     assert b"Remove" not in member_client.get(f"/networks/{network}/members").data

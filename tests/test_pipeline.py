@@ -2,7 +2,7 @@
 import json
 
 from extensions import db
-from ledger import integrations
+from ledger import integrations, servers
 from models import Delivery, Purchase, Server
 from providers.custom import sign
 
@@ -120,3 +120,13 @@ def test_cached_integration_follows_a_disconnect_elsewhere(app, client, server):
     assert post(client, server.project_id, second, secret).status_code == 404
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Purchase.id))) == 1
+
+
+def test_cached_server_deleted_elsewhere_gets_404_even_for_a_bad_body(app, client, server):
+    secret = connect(app, server.id)
+    assert post(client, server.project_id, PAYLOAD, secret).status_code == 200
+    with app.app_context():  # another process deletes the Server; this one still has it cached
+        servers.delete_server(db.session.get(Server, server.id))
+        db.session.commit()
+    assert post(client, server.project_id, {"username": "x"}, secret).status_code == 404
+    assert post(client, server.project_id, PAYLOAD, "wrong").status_code == 404
