@@ -1,8 +1,8 @@
 """``flask serve``: apply migrations, then run the production server (gunicorn)."""
 import click
 from flask import current_app, has_app_context
-from flask.globals import app_ctx
 from flask.cli import with_appcontext
+from flask.globals import app_ctx
 from flask_migrate import upgrade
 from gunicorn.app.base import BaseApplication
 

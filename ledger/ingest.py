@@ -11,8 +11,8 @@ This is the hot path. The integration is read and the body verified and parsed b
 the write transaction (on SQLite: before the write lock); the writes are prepared
 statements on the DB-API connection (ledger.prepared); a duplicate is an
 INSERT ... ON CONFLICT DO NOTHING that returns no row. Per process, the decrypted secret
-is cached, and so is each integration for a second or two (``_Targets``): the write
-transaction re-reads the secret anyway, and a failed signature check reads it again.
+is cached, and so is each integration for two seconds (``_Targets``): the write
+transaction re-reads its secret and settings anyway, and a refused delivery reads it again.
 """
 from __future__ import annotations
 
@@ -23,9 +23,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import bindparam, insert, select, update
-
 from flask import current_app
+from sqlalchemy import bindparam, insert, select, update
 
 from extensions import db
 from ledger import purchases, reversals, store_events, verification
