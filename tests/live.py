@@ -117,14 +117,17 @@ class LiveTally:
             raise RuntimeError(f"flask {' '.join(args)} failed: {result.stderr[-2000:]}")
         return result.stdout
 
-    def start(self) -> "LiveTally":
-        self.process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
-             "--timeout", "60", "app:create_app()"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
+    def start(self, flask_serve: bool = False) -> "LiveTally":
+        """Run gunicorn, or with ``flask_serve`` the README's ``flask serve`` (which migrates
+        first and runs gunicorn from inside the CLI)."""
+        command = ([str(VENV_BIN / "flask"), "--app", "app", "serve", "--port", str(self.port),
+                    "--workers", str(self.workers)] if flask_serve else
+                   [str(VENV_BIN / "gunicorn"), "-w", str(self.workers), "-b",
+                    f"127.0.0.1:{self.port}", "--timeout", "60", "app:create_app()"])
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, start_new_session=True)
         try:
-            wait_until_up(self.url, timeout=30)
+            wait_until_up(self.url, timeout=60 if flask_serve else 30)
         except RuntimeError:
             self.stop()
             raise

@@ -2,13 +2,12 @@
 not share anything (a request's ``g`` holds the logged-in user and the CSRF token)."""
 import http.cookiejar
 import re
-import subprocess
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from tests.live import ROOT, VENV_BIN, LiveTally, wait_until_up
+from tests.live import LiveTally
 
 PASSWORD = "served password 1"
 
@@ -48,16 +47,9 @@ def served(tmp_path_factory):
     for email in ("first@example.com", "second@example.com"):
         live.flask("users", "create", email, "--password", PASSWORD)
         live.flask("networks", "create", f"Net of {email}", "--owner", email)
-    process = subprocess.Popen(
-        [str(VENV_BIN / "flask"), "--app", "app", "serve", "--port", str(live.port),
-         "--workers", "1"], cwd=ROOT, env=live.env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    try:
-        wait_until_up(live.url, timeout=60)
-        yield live.url
-    finally:
-        process.terminate()
-        process.wait(20)
+    live.start(flask_serve=True)  # one worker: every request below goes through the same one
+    yield live.url
+    live.stop()
 
 
 def test_each_visitor_logs_in_as_themselves(served):

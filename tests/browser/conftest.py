@@ -1,4 +1,4 @@
-"""Playwright with Debian's chromium against a live Tally (gunicorn) on 127.0.0.1.
+"""Playwright with Debian's chromium against a live Tally (flask serve) on 127.0.0.1.
 
 There is no internet here: the htmx CDN is unreachable, so these tests also prove the
 vendored fallback in static/ works. Screenshots go to screenshots/ (ignored by git).
@@ -47,10 +47,10 @@ def page(browser):
 
 @pytest.fixture
 def live_tally(tmp_path):
-    """A migrated, empty Tally served by gunicorn on SQLite."""
+    """An empty Tally on SQLite, started the way the README says: ``flask serve`` (which
+    applies the migrations), two gunicorn workers."""
     server = LiveTally(tmp_path / "instance")
-    server.flask("db", "upgrade")
-    server.start()
+    server.start(flask_serve=True)
     yield server
     server.stop()
 
