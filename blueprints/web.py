@@ -26,8 +26,13 @@ def healthz():
     return {"status": "ok"}
 
 
+def _is_api(path: str) -> bool:
+    """Webhooks and the plugin API: JSON errors, no cookie session."""
+    return path.startswith("/api/")
+
+
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return _is_api(request.path)
 
 
 class _Sessions(SecureCookieSessionInterface):
@@ -36,7 +41,7 @@ class _Sessions(SecureCookieSessionInterface):
     neither read nor set the cookie (and do not pay for it on the hot path)."""
 
     def open_session(self, app, request):
-        if request.path.startswith("/api/"):
+        if _is_api(request.path):
             return self.null_session_class()
         return super().open_session(app, request)
 
