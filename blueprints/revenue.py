@@ -64,7 +64,7 @@ class PeriodForm(Form):
 
     def validate_end(self, field):
         if self.start.data and field.data and field.data < self.start.data:
-            raise ValueError("must not be before From")
+            raise ValidationError("must not be before From")
 
 
 class PurchaseFilterForm(PeriodForm):
