@@ -10,7 +10,9 @@ nothing of Flask or the database. Each module exposes:
 
 ``verify`` raises SignatureError; ``parse`` raises PayloadError naming the field.
 Optional: ``SECRET_SOURCE`` ("generated" by Tally or "pasted" from the store),
-``SETTINGS`` (setting name -> hint) and ``clean_settings(form) -> dict`` (PayloadError).
+``SETTINGS`` (setting name -> hint), ``clean_settings(form) -> dict`` (PayloadError), and
+``SINGLE_USE_SIGNATURE`` with ``presented_signature(headers) -> str`` for a store whose
+signature covers only some fields: Tally then accepts each signature for one transaction.
 
 Events: PurchaseEvent, ReversalEvent (by transaction id), MatchedReversalEvent (no
 transaction id: Tally finds the purchase), StoreActivityEvent (visits, rewards, ...),

@@ -8,7 +8,16 @@ Donation Store's article writes request.body['transaction_id'] / ['uuid'] / ['em
 example payload nests them (payment.transaction_id, customer.uuid, customer.email): we use those.
 Only payment.status "Complete" is revenue; other statuses are answered 200 and logged as ignored.
 Donation Store retries up to 5 times until it sees a 200; the transaction id makes them count once.
+
+What the payment signature cannot protect: it covers the transaction id, UUID and email only,
+glued together with no separator. The amount, the username, the status and the packages can be
+changed by anyone who saw one delivery, and characters can be moved across the glued fields'
+boundaries without changing the hash. ``verify`` refuses signed fields that are not well formed
+and ``SINGLE_USE_SIGNATURE`` makes Tally accept each Authorization value for one transaction
+only (see ``_check_signed_fields``). Serve Tally over HTTPS so that no one sees a delivery.
 """
+import re
+
 from providers.base import (IgnoredEvent, Item, PayloadError, PurchaseEvent, SignatureError,
                             VerificationRequest, check_amount, currency_code, decimal_string,
                             item_rows, json_safe, list_field, load_json_object, object_field,
@@ -29,6 +38,11 @@ MAX_BLOCKLIST = 1000
 PAYMENT, VERIFICATION = "payment", "user_verification"
 COMPLETE = "complete"
 MAX_PACKAGES = 100
+# A payment's Authorization value is accepted for one transaction id only (ledger.ingest).
+SINGLE_USE_SIGNATURE = True
+MINECRAFT_UUID = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+PLAUSIBLE_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,63}")
+PLAUSIBLE_TRANSACTION_ID = re.compile(r"[\x21-\x7e]{1,128}")  # printable ASCII, no spaces
 
 
 def signature(secret: str, *fields: str) -> str:
@@ -37,11 +51,17 @@ def signature(secret: str, *fields: str) -> str:
 
 
 def verify(body: bytes, headers, secret: str, query) -> None:
+    require_equal(signature(secret, *_signed_fields(load_json_object(body))),
+                  presented_signature(headers))
+
+
+def presented_signature(headers) -> str:
+    """The Authorization value sent (a server may also pass it on as HTTP_AUTHORIZATION)."""
     given = headers.get("Authorization") or headers.get("HTTP_AUTHORIZATION") \
         or headers.get("Http-Authorization")
     if not given or not given.strip():
         raise SignatureError("Authorization header is missing")
-    require_equal(signature(secret, *_signed_fields(load_json_object(body))), given.strip())
+    return given.strip().lower()
 
 
 def _signed_fields(data: dict) -> tuple[str, ...]:
@@ -51,9 +71,36 @@ def _signed_fields(data: dict) -> tuple[str, ...]:
         return (string_field(user, "uuid", "user.", required=True),
                 string_field(user, "ip", "user.", required=True))
     payment, customer = object_field(data, "payment"), object_field(data, "customer")
-    return (string_field(payment, "transaction_id", "payment.", required=True),
-            string_field(customer, "uuid", "customer.", required=True),
-            string_field(customer, "email", "customer.", required=True, max_length=254))
+    return _check_signed_fields(
+        string_field(payment, "transaction_id", "payment.", required=True),
+        string_field(customer, "uuid", "customer.", required=True),
+        string_field(customer, "email", "customer.", required=True, max_length=254))
+
+
+def _check_signed_fields(transaction_id: str, uuid: str, email: str) -> tuple[str, str, str]:
+    """Refuse (401) a payment whose signed fields are not well formed.
+
+    The hash is over secret + transaction id + UUID + email with no separator, so a forger
+    who saw one delivery can move characters across the field boundaries and keep the hash.
+    The UUID's fixed shape (32 hex digits, or 36 with dashes in place) pins both of its
+    boundaries when the neighbouring characters are not hex digits: a shift then leaves a
+    UUID of the wrong length or with a stray character, refused here (the reported
+    "tx-1001" -> "tx-10015" forgery is one). It does not pin them when the transaction id
+    ends in hex digits: "123" + uuid + "mark@x.com" can be re-cut as "12" + "3" + uuid[:31]
+    + uuid[31] + "mark@x.com", a well-formed UUID and a plausible email. Such a re-cut
+    always reproduces the genuine Authorization value, so Tally's second rule closes it:
+    an Authorization value is accepted for one transaction id only (SINGLE_USE_SIGNATURE).
+    """
+    if not MINECRAFT_UUID.fullmatch(uuid):
+        raise SignatureError("customer.uuid is not a Minecraft UUID (32 hex digits, or 36 "
+                             "with dashes), so the signature cannot be trusted")
+    if not PLAUSIBLE_EMAIL.fullmatch(email):
+        raise SignatureError("customer.email is not an email address, so the signature "
+                             "cannot be trusted")
+    if not PLAUSIBLE_TRANSACTION_ID.fullmatch(transaction_id):
+        raise SignatureError("payment.transaction_id holds spaces or control characters, so "
+                             "the signature cannot be trusted")
+    return transaction_id, uuid, email
 
 
 def _webhook_type(data: dict) -> str:
