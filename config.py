@@ -5,6 +5,7 @@ generated once into ``instance/secret_key`` on first run.
 """
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -46,7 +47,10 @@ def load(instance_path: str) -> dict:
         # Largest plugin API request body (a bulk import of 1,000 joins fits well within).
         "API_MAX_BYTES": int(os.environ.get("TALLY_API_MAX_BYTES", 1024 * 1024)),
         "DELIVERY_BODY_RETENTION_DAYS": int(os.environ.get("TALLY_DELIVERY_RETENTION_DAYS", 30)),
+        "DELIVERY_LOG_RETENTION_DAYS": int(os.environ.get("TALLY_DELIVERY_LOG_DAYS", 90)),
         "RATELIMIT_STORAGE_URI": os.environ.get("TALLY_RATELIMIT_STORAGE", "memory://"),
+        # Several Tally instances can share one Redis with a prefix each.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("TALLY_RATELIMIT_KEY_PREFIX", "tally"),
         # Per client address. Stores retry slowly (Donation Store: 5 tries; Tebex, CraftingStore:
         # minutes apart), so this only stops floods, never a store's legitimate retries.
         "WEBHOOK_RATE_LIMIT": os.environ.get("TALLY_WEBHOOK_RATE_LIMIT", "600 per minute"),
@@ -63,4 +67,9 @@ def load(instance_path: str) -> dict:
         # Number of proxies in front of Tally that set X-Forwarded-* (0 = none).
         "PROXY_COUNT": int(os.environ.get("TALLY_PROXY_COUNT", 0)),
         "WTF_CSRF_TIME_LIMIT": None,
+        # A signed-in session ends after this long without a request (checked on the cookie's
+        # signed timestamp, which every request renews).
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            minutes=int(os.environ.get("TALLY_SESSION_IDLE_MINUTES", 12 * 60))),
+        "HTTPS": os.environ.get("TALLY_HTTPS") == "1",
     }

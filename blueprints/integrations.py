@@ -94,7 +94,8 @@ def delivery_log(server_id: int, store: str):
     number = request.args.get("page", 1, type=int) or 1
     page = deliveries.page(server.id, module.NAME, number)
     return render_template("integrations/deliveries.html", server=server, module=module, page=page,
-                           integration=service.find(server.id, module.NAME))
+                           integration=service.find(server.id, module.NAME),
+                           unlogged=deliveries.refused_not_logged(server.id, module.NAME))
 
 
 def _pasted_secret(module) -> str | None:

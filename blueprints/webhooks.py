@@ -22,10 +22,12 @@ def receive(store: str):
     body = read_body(current_app.config["WEBHOOK_MAX_BYTES"])
     if body is None:
         reply = ingest.refuse(module, project_id, 413, "body is larger than "
-                              f"{current_app.config['WEBHOOK_MAX_BYTES']} bytes", started)
+                              f"{current_app.config['WEBHOOK_MAX_BYTES']} bytes", started,
+                              request.content_length)
     else:
         reply = ingest.receive(module, project_id, body, request.headers, request.args, started)
-    deliveries.prune_if_due(current_app.config["DELIVERY_BODY_RETENTION_DAYS"])
+    deliveries.prune_if_due(current_app.config["DELIVERY_BODY_RETENTION_DAYS"],
+                            current_app.config["DELIVERY_LOG_RETENTION_DAYS"])
     return jsonify(reply.body), reply.status
 
 

@@ -170,13 +170,17 @@ def deliveries_cli():
 @deliveries_cli.command("prune")
 @click.option("--days", type=int, default=None,
               help="Clear bodies older than this (default: DELIVERY_BODY_RETENTION_DAYS).")
+@click.option("--log-days", type=int, default=None,
+              help="Delete rows older than this (default: DELIVERY_LOG_RETENTION_DAYS).")
 @with_appcontext
-def prune(days):
-    """Clear the raw bodies of old deliveries (the log rows stay)."""
+def prune(days, log_days):
+    """Clear the raw bodies of old deliveries and delete rows past the log's retention."""
     days = current_app.config["DELIVERY_BODY_RETENTION_DAYS"] if days is None else days
-    cleared = deliveries.prune_bodies(days)
+    log_days = current_app.config["DELIVERY_LOG_RETENTION_DAYS"] if log_days is None else log_days
+    cleared, deleted = deliveries.prune(days, log_days)
     db.session.commit()
-    click.echo(f"Cleared {cleared} delivery bodies older than {days} days.")
+    click.echo(f"Cleared {cleared} delivery bodies older than {days} days; deleted {deleted} "
+               f"log rows older than {log_days} days.")
 
 
 COMMANDS = (integrations_cli, deliveries_cli)

@@ -193,7 +193,7 @@ def refuse_callback(project_id: str | None, status: int, reason: str, started: f
 
 
 def receive_callback(project_id: str | None, body: bytes, headers, started: float) -> Reply:
-    """One CraftingStore callback; every attempt leaves a Delivery row."""
+    """One CraftingStore callback; logged as webhook deliveries are (ingest.DeliveryLog)."""
     log = ingest.DeliveryLog(STORE, body, started)
     if not project_id:
         log.reject(None, 400, "projectId query parameter is missing")
@@ -202,7 +202,7 @@ def receive_callback(project_id: str | None, body: bytes, headers, started: floa
     if integration is None:
         reason = "the CraftingStore gateway is not connected on this Server" if server \
             else "unknown projectId"
-        log.reject(server, 404, reason, keep_body=False)
+        log.reject(server, 404, reason, connected=False)
         return Reply(404, FAILED)
     try:
         cs.verify(body, headers, ingest.read_secret(integration.secret_encrypted))
@@ -211,13 +211,13 @@ def receive_callback(project_id: str | None, body: bytes, headers, started: floa
         log.reject(server, 400, str(exc))
         return Reply(400, FAILED)
     except PayloadError as exc:
-        log.reject(server, 400, str(exc))
+        log.reject(server, 400, str(exc), verified=True)
         return Reply(400, {"success": False, "error": str(exc)})
     delivery = log.start(db.session.connection(), server, event.transaction_id)
     try:
         changed, reply = _HANDLERS[event.type](server, integration, event, delivery.id)
     except GatewayError as exc:
-        log.reject(server, exc.status, str(exc))
+        log.reject(server, exc.status, str(exc), verified=True)
         return Reply(exc.status, {"success": False, "error": str(exc)})
     integration.last_delivery_at = log.received_at
     log.finish(db.session.connection(), delivery, "accepted" if changed else "duplicate")

@@ -27,7 +27,7 @@ from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 
 from extensions import db
-from ledger import purchases, reversals, store_events, verification
+from ledger import deliveries, purchases, reversals, signatures, store_events, verification
 from ledger.prepared import Prepared
 from ledger.secrets import decrypt
 from models import Delivery, Integration, Server
@@ -45,7 +45,7 @@ TOUCH_AFTER = timedelta(seconds=1)
 DELIVERIES = Delivery.__table__
 INTEGRATIONS = Integration.__table__
 _DELIVERY_COLUMNS = ("server_id", "store", "received_at", "status_code", "outcome", "reason",
-                     "latency_ms", "body", "transaction_id")
+                     "latency_ms", "size", "body", "transaction_id")
 _INSERT_DELIVERY = Prepared(insert(DELIVERIES).returning(DELIVERIES.c.id), _DELIVERY_COLUMNS)
 _FINISH_DELIVERY = Prepared(update(DELIVERIES).where(DELIVERIES.c.id == bindparam("delivery_id"))
                             .values(outcome=bindparam("outcome"), reason=bindparam("reason")))
@@ -102,17 +102,21 @@ def receive(module, project_id: str | None, body: bytes, headers, query, started
         server, integration, cached = targets.get(project_id, module.NAME, fresh)
         if integration is None:
             reason = f"{module.NAME} is not connected on this Server" if server else "unknown projectId"
-            return log.reject(server, 404, reason, keep_body=False)
+            return log.reject(server, 404, reason, connected=False)
+        verified = False
         try:
             module.verify(body, headers, _secret(integration.secret_encrypted), query)
+            verified = True
             events = module.parse(body, log.received_at, integration.settings or {})
+            claim = _single_use_signature(module, headers)
         except (SignatureError, PayloadError) as exc:
             if cached:  # the secret or settings may have changed, or the Server gone, meanwhile
                 fresh = True
                 continue
-            return log.reject(server, 401 if isinstance(exc, SignatureError) else 400, str(exc))
+            return log.reject(server, 401 if isinstance(exc, SignatureError) else 400, str(exc),
+                              verified=verified)
         reply = _record(server, integration, events, log,
-                        lambda when: targets.touched(project_id, module.NAME, when))
+                        lambda when: targets.touched(project_id, module.NAME, when), claim)
         if reply is not None:
             return reply
         fresh = True
@@ -120,24 +124,39 @@ def receive(module, project_id: str | None, body: bytes, headers, query, started
                                    "while this delivery was checked; send it again")
 
 
-def refuse(module, project_id: str | None, status: int, reason: str, started: float) -> Reply:
+def refuse(module, project_id: str | None, status: int, reason: str, started: float,
+           size: int | None = None) -> Reply:
     """Refuse a delivery before reading it (413: too large); logged without a body."""
     server = _target(project_id, module.NAME)[0] if project_id else None
-    return _Log(module.NAME, b"", started).reject(server, status, reason, keep_body=False)
+    return _Log(module.NAME, b"", started, size).reject(server, status, reason)
+
+
+def _single_use_signature(module, headers) -> str | None:
+    """The signature to bind to this delivery's transaction, for stores whose signature
+    covers only some fields (providers' SINGLE_USE_SIGNATURE)."""
+    if not getattr(module, "SINGLE_USE_SIGNATURE", False):
+        return None
+    return module.presented_signature(headers)
 
 
 def _record(server: ServerRef, integration: IntegrationRef, events: list,
-            log: "_Log", touched=None) -> Reply | None:
+            log: "_Log", touched=None, claim: str | None = None) -> Reply | None:
     """Record the events in one transaction; None (nothing written) when the integration's
     secret or settings are no longer those the delivery was verified and parsed with.
-    ``touched(when)`` is told when last_delivery_at was written."""
+    ``touched(when)`` is told when last_delivery_at was written. ``claim``: a signature
+    that may stand for this delivery's transaction only."""
     conn = db.session.connection()
     current = _CURRENT.rows(conn, {"integration_id": integration.id})
     if not current or bytes(current[0][0]) != bytes(integration.secret_encrypted) \
             or (current[0][1] or {}) != (integration.settings or {}):
         db.session.rollback()
         return None
-    delivery = log.start(conn, server, _first_transaction_id(events))
+    transaction_id = _first_transaction_id(events)
+    if claim is not None and transaction_id is not None \
+            and not signatures.claim(server.id, integration.store, claim, transaction_id):
+        return log.reject(server, 401, "this signature was already accepted for another "
+                                       "transaction; each is accepted for one transaction only")
+    delivery = log.start(conn, server, transaction_id)
     results = [apply_event(server, integration, event, delivery) for event in events]
     outcomes = {result.outcome for result in results}
     outcome = next((o for o in (ACCEPTED, IGNORED) if o in outcomes), DUPLICATE) \
@@ -327,8 +346,9 @@ class _Log:
     that follow in the same transaction (they take about a millisecond).
     """
 
-    def __init__(self, store: str, body: bytes, started: float):
+    def __init__(self, store: str, body: bytes, started: float, size: int | None = None):
         self.store, self.body, self.started = store, body, started
+        self.size = len(body) if size is None else size
         self.received_at = utcnow()
 
     def start(self, conn, server: ServerRef, transaction_id: str | None) -> DeliveryRef:
@@ -344,12 +364,24 @@ class _Log:
             _FINISH_DELIVERY.execute(conn, {
                 "delivery_id": delivery.id, "outcome": outcome, "reason": reason})
 
-    def reject(self, server: ServerRef | None, status: int, reason: str, keep_body: bool = True) -> Reply:
+    def reject(self, server: ServerRef | None, status: int, reason: str, *,
+               verified: bool = False, connected: bool = True) -> Reply:
+        """Refuse the attempt. Nobody has proved who sent an unverified body, so it is not
+        kept; such refusals get a Delivery row (reason, size, time) only for a connected
+        store and up to an hourly limit, and are otherwise only counted (ledger.deliveries),
+        so unauthenticated requests cannot grow the database without bound. A verified
+        delivery that could not be used keeps its body for the owner to read. Commits."""
         db.session.rollback()
-        body = self.body if keep_body and server is not None else None  # unowned: no payload
-        self._insert(db.session.connection(), server, status, "rejected", reason, body,
-                     latency_ms=self._latency())
-        db.session.commit()
+        rejections = deliveries.rejections(db.engine)
+        server_id = server.id if server is not None else None
+        logged = server is not None and (verified or rejections.may_log(
+            server_id if connected else None, self.store))
+        rejections.count(server_id, self.store, status, self.size, logged)
+        if logged:
+            self._insert(db.session.connection(), server, status, "rejected", reason,
+                         self.body if verified else None, latency_ms=self._latency())
+            db.session.commit()
+        rejections.flush_if_due()
         return Reply(status, {"error": reason})
 
     def _insert(self, conn, server, status, outcome, reason, body, latency_ms,
@@ -357,7 +389,8 @@ class _Log:
         return _INSERT_DELIVERY.execute(conn, dict(
             server_id=server.id if server else None, store=self.store,
             received_at=self.received_at, status_code=status, outcome=outcome, reason=reason,
-            latency_ms=latency_ms, body=body, transaction_id=transaction_id)).fetchone()[0]
+            latency_ms=latency_ms, size=self.size, body=body,
+            transaction_id=transaction_id)).fetchone()[0]
 
     def _latency(self) -> int:
         return int((time.perf_counter() - self.started) * 1000)

@@ -2,7 +2,7 @@
 from models.campaign import Campaign, CampaignHostname
 from models.creator import Creator
 from models.exchange_rate import ExchangeRate
-from models.integration import Delivery, Integration
+from models.integration import Delivery, DeliveryRejection, Integration, SignatureUse
 from models.network import MEMBER, OWNER, Membership, Network
 from models.pending_payment import PendingPayment
 from models.player import Player
@@ -14,6 +14,7 @@ from models.user import User
 
 __all__ = [
     "Adjustment", "Buyer", "BuyerDay", "Campaign", "CampaignHostname", "Creator", "Delivery",
+    "DeliveryRejection", "SignatureUse",
     "ExchangeRate", "Integration", "ItemDay", "MEMBER", "Membership", "Network", "OWNER",
     "PendingPayment", "Player", "Purchase", "PurchaseItem", "RevenueDay", "Server", "StoreEvent",
     "User",

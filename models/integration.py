@@ -1,4 +1,5 @@
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, ForeignKey, Integer, LargeBinary, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -39,4 +40,38 @@ class Delivery(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     transaction_id: Mapped[str | None] = mapped_column(String(128))
     latency_ms: Mapped[int | None] = mapped_column(Integer)
-    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    size: Mapped[int | None] = mapped_column(Integer)  # bytes of the body received
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)  # verified deliveries only
+
+
+class SignatureUse(db.Model):
+    """Which transaction a signature was first accepted for, for stores whose signature does
+    not cover the whole body (providers' SINGLE_USE_SIGNATURE: Donation Store)."""
+
+    __tablename__ = "signature_uses"
+    __table_args__ = (UniqueConstraint("server_id", "store", "signature"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"))
+    store: Mapped[str] = mapped_column(String(32))
+    signature: Mapped[str] = mapped_column(String(64))  # SHA-256 hex of the value sent
+    transaction_id: Mapped[str] = mapped_column(String(128))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class DeliveryRejection(db.Model):
+    """Refused deliveries counted per hour: those not logged one by one (unknown projectId,
+    a store not connected, and refusals beyond the hourly log limit) and the rest alike.
+    ``server_id`` 0: no such Server. No foreign key: counts outlive a deleted Server."""
+
+    __tablename__ = "delivery_rejections"
+    __table_args__ = (UniqueConstraint("server_id", "store", "hour", "status_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    server_id: Mapped[int] = mapped_column(Integer)
+    store: Mapped[str] = mapped_column(String(32))
+    hour = mapped_column(UTCDateTime, nullable=False)
+    status_code: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    logged: Mapped[int] = mapped_column(Integer, default=0)  # of them, with a Delivery row
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -45,7 +45,11 @@ def test_rejections_are_logged_and_write_nothing(app, client, server):
     assert client.post("/api/webhooks/custom", data=b"{}").status_code == 400
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Purchase.id))) == 0
-        assert db.session.scalar(db.select(db.func.count(Delivery.id))) == 4
+        rows = db.session.scalars(db.select(Delivery).order_by(Delivery.id)).all()
+        # Only refusals for the connected store are rows; only the verified one keeps its body.
+        assert [(d.status_code, d.body is not None, d.size) for d in rows] == [
+            (401, False, len(json.dumps(PAYLOAD))),
+            (400, True, len(json.dumps({"username": "x", "amount": 1})))]
 
 
 def _change_after_read(monkeypatch, app, server_id, change):
