@@ -1,17 +1,19 @@
 """App-wide HTTP behaviour: the home page, error pages, security headers, template helpers."""
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from extensions import db, login_manager
-from ledger import integrations
-from models import User
+from extensions import login_manager
+from ledger import accounts, integrations
 from providers.base import exponent
 
 bp = Blueprint("web", __name__)
 
-CDN_HTMX = "https://unpkg.com"
+# The one script allowed from outside: htmx, pinned by its Subresource Integrity hash in
+# base.html (the same bytes as static/htmx.min.js, npm's htmx.org@2.0.4 dist file).
+CDN_HTMX = "https://unpkg.com/htmx.org@2.0.4/dist/htmx.min.js"
+HSTS = "max-age=31536000"
 
 
 @bp.get("/")
@@ -65,8 +67,8 @@ def format_money(amount_minor: int | None, currency: str) -> str:
 
 def install(app) -> None:
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str):
+        return accounts.user_for_session(session_id)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -87,6 +89,9 @@ def _http_error(exc: HTTPException):
 
 
 def _security_headers(response):
+    """CSP, framing, sniffing and referrer rules everywhere; no caching of anything but static
+    files (pages behind login, CSV exports and API answers stay out of shared caches and the
+    browser's back-forward cache); HSTS when served over HTTPS (TALLY_HTTPS=1)."""
     response.headers.setdefault(
         "Content-Security-Policy",
         f"default-src 'self'; script-src 'self' {CDN_HTMX}; style-src 'self'; "
@@ -95,4 +100,8 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    if current_app.config.get("HTTPS"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response

@@ -52,6 +52,21 @@ def users_create(email, password, as_json):
     _finish(as_json, {"id": user.id, "email": user.email}, f"Created user {user.email}")
 
 
+@users.command("set-password")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@json_option
+@with_appcontext
+def users_set_password(email, password, as_json):
+    """Set a new password; every session of the user ends."""
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"no user with email {email}")
+    _run(lambda: accounts.change_password(user, password))
+    _finish(as_json, {"id": user.id, "email": user.email},
+            f"Password changed for {user.email}; their sessions have ended.")
+
+
 @click.group("networks")
 def networks():
     """Networks and who is in them."""

@@ -2,6 +2,7 @@
 from sqlalchemy import func, select
 
 from extensions import db
+from ledger import locks
 from models import MEMBER, OWNER, Membership, Network, User
 from models.base import fold
 
@@ -24,6 +25,43 @@ def create_user(email: str, password: str) -> User:
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def change_password(user: User, new_password: str) -> None:
+    """Set a new password; every session of the user ends (see end_sessions)."""
+    if len(new_password) < MIN_PASSWORD:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD} characters")
+    user.set_password(new_password)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Make every session cookie issued to the user so far stop working."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The user a session's id ("<user id>.<session version>") still stands for."""
+    user_id, _, version = session_id.partition(".")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or (user.session_version or 0) != int(version):
+        return None
+    return user
+
+
+def claim_first_run() -> bool:
+    """Whether the caller may create the first account: True while no user exists, under a
+    lock held until the transaction ends (PostgreSQL: an advisory lock; SQLite: the write
+    lock), so that two visitors signing up at once cannot both make one."""
+    locks.hold("first-run")
+    return not has_users()
+
+
+def has_users() -> bool:
+    return db.session.scalar(select(func.count(User.id))) > 0
 
 
 def find_user(email: str) -> User | None:
