@@ -46,7 +46,9 @@ def rename(server_id: int):
 
 @bp.post("/<int:server_id>/key")
 def regenerate_key(server_id: int):
+    """Owners only: a new key cuts the game server off until it is pasted into the plugin."""
     server = server_or_404(server_id)
+    owned_network_or_404(server.network_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("servers.show", server_id=server.id))
     key = regenerate_api_key(server)

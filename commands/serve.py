@@ -12,14 +12,31 @@ from extensions import db
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
-@click.option("--workers", default=2, show_default=True)
+@click.option("--workers", default=1, show_default=True,
+              help="Processes. More than one needs shared rate-limit storage.")
+@click.option("--threads", default=8, show_default=True, help="Threads per process.")
+@click.option("--unshared-rate-limits", is_flag=True,
+              help="Run several workers although each counts rate limits on its own.")
 @with_appcontext
-def serve(host: str, port: int, workers: int) -> None:
+def serve(host: str, port: int, workers: int, threads: int, unshared_rate_limits: bool) -> None:
     """Apply database migrations and serve Tally with gunicorn."""
+    check_rate_limit_storage(current_app.config, workers, unshared_rate_limits)
     upgrade()
     db.engine.dispose()  # no connection may cross the fork into gunicorn's workers
     click.echo(f"Tally is running on http://{host}:{port}/  (Ctrl-C to stop)")
-    _Gunicorn(current_app._get_current_object(), host, port, workers).run()
+    _Gunicorn(current_app._get_current_object(), host, port, workers, threads).run()
+
+
+def check_rate_limit_storage(config, workers: int, allowed: bool) -> None:
+    """Refuse several worker processes that would each keep their own rate-limit counts
+    (in-memory storage), which multiplies every limit, the login limit included."""
+    in_memory = config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://")
+    if workers > 1 and in_memory and config.get("RATELIMIT_ENABLED", True) and not allowed:
+        raise click.ClickException(
+            f"{workers} workers would each count rate limits on their own, in memory, so every "
+            "limit (login attempts too) would be that many times looser. Set "
+            "TALLY_RATELIMIT_STORAGE to shared storage (e.g. redis://127.0.0.1:6379), run one "
+            "worker (it has --threads), or pass --unshared-rate-limits to accept it.")
 
 
 # The path without its query string: EnderPay's webhook URL carries its secret as ?token=.
@@ -27,10 +44,10 @@ ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, app, host, port, workers):
+    def __init__(self, app, host, port, workers, threads):
         self.application = app
-        self.options = {"bind": f"{host}:{port}", "workers": workers, "accesslog": "-",
-                        "access_log_format": ACCESS_LOG_FORMAT, "timeout": 30}
+        self.options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+                        "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT, "timeout": 30}
         super().__init__()
 
     def load_config(self):

@@ -27,8 +27,11 @@ _OPAQUE = [ipaddress.ip_network("64:ff9b:1::/48")]  # local-use NAT64
 
 
 def is_public(address: str) -> bool:
-    """Whether Tally may connect to ``address``: global, not multicast, and for an IPv6
-    address that carries an IPv4 one (mapped, NAT64, 6to4, Teredo), that one too."""
+    """Whether Tally may connect to ``address``: globally routable unicast, and for an IPv6
+    address that carries an IPv4 one (mapped, NAT64, 6to4, Teredo), that one too.
+
+    ``is_global`` alone misses some ranges (fec0::/10, site-local IPv6, counts as global in
+    Python 3.11), so every special-purpose property is checked as well."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone (fe80::1%eth0)
     if ip.version == 6:
         if any(ip in network for network in _OPAQUE):
@@ -36,9 +39,14 @@ def is_public(address: str) -> bool:
         embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
         if embedded is None and any(ip in network for network in _LAST_32_BITS_IPV4):
             embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None and not is_public(str(embedded)):
-            return False
-    return ip.is_global and not ip.is_multicast
+        if embedded is not None:  # where the connection really goes
+            if not is_public(str(embedded)):
+                return False
+            if ip.teredo is None:  # a translation prefix (reserved space) around a public one
+                return True
+    special = (ip.is_private, ip.is_loopback, ip.is_link_local, ip.is_multicast, ip.is_reserved,
+               ip.is_unspecified, getattr(ip, "is_site_local", False))
+    return ip.is_global and not any(special)
 
 
 def _connect_public(address, timeout=None, source_address=None, *args, **kwargs):
@@ -47,8 +55,9 @@ def _connect_public(address, timeout=None, source_address=None, *args, **kwargs)
     error: OSError | None = None
     for family, kind, proto, _, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
         if not is_public(sockaddr[0]):
-            error = BlockedAddress(f"{host} resolves to {sockaddr[0]}, which is not a public "
-                                   "address (set TALLY_GATEWAY_ALLOW_PRIVATE=1 to allow it)")
+            # The message names the host only: what an internal name resolves to stays private.
+            error = BlockedAddress(f"{host} does not resolve to a public address (set "
+                                   "TALLY_GATEWAY_ALLOW_PRIVATE=1 to allow private ones)")
             continue
         sock = socket.socket(family, kind, proto)
         try:
