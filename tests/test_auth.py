@@ -53,6 +53,23 @@ def test_login_is_rate_limited(backend, tmp_path, request):
         db.engine.dispose()
 
 
+def test_login_attempts_per_account_are_limited_from_any_address(backend, tmp_path, request):
+    app = make_app(backend, tmp_path, request, RATELIMIT_ENABLED=True)
+    client = app.test_client()
+    client.post("/setup", data={"email": OWNER_EMAIL, "password": "x" * 12, "confirm": "x" * 12})
+    client.post("/logout")
+    codes = [client.post("/login", data={"email": OWNER_EMAIL.upper(), "password": "wrong"},
+                         environ_base={"REMOTE_ADDR": f"198.51.100.{n}"}).status_code
+             for n in range(11)]
+    assert codes == [401] * 10 + [429]
+    other = client.post("/login", data={"email": "someone@example.com", "password": "wrong"},
+                        environ_base={"REMOTE_ADDR": "198.51.100.99"})
+    assert other.status_code == 401  # another account from a fresh address is not limited
+    from extensions import db
+    with app.app_context():
+        db.engine.dispose()
+
+
 @pytest.mark.parametrize("path", ["/networks/", "/"])
 def test_login_required(client, owner, path):
     response = client.get(path)

@@ -94,3 +94,17 @@ def test_project_ids_are_safe_on_a_command_line(app):
     ids = {new_project_id() for _ in range(2000)}
     assert len(ids) == 2000
     assert all(len(i) == 32 and not i.startswith("-") and i.isalnum() for i in ids)
+
+
+def test_users_set_password_ends_sessions(app, runner, client, auth, owner):
+    auth.login()
+    assert client.get("/networks/").status_code == 200
+    result = runner.invoke(args=["users", "set-password", "OWNER@example.com",
+                                 "--password", "a new long password"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/networks/").status_code == 302
+    assert auth.login(password="a new long password").status_code == 302
+    short = runner.invoke(args=["users", "set-password", "owner@example.com", "--password", "x"])
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    missing = runner.invoke(args=["users", "set-password", "no@example.com", "--password", "y" * 12])
+    assert missing.exit_code == 1 and "no user" in missing.output

@@ -103,6 +103,23 @@ def test_retries_count_once(app, client, server, token, clock):
     assert counts(app) == {"purchases": 1, "adjustments": 0, "store_events": 1}
 
 
+def test_a_retry_in_the_next_bucket_is_a_duplicate(app, client, server, token, clock):
+    """The copy lands in the next 10-minute bucket: found only through the previous-bucket id."""
+    bucket = int(T0.timestamp()) // 600
+    assert post(client, server.project_id, SEED["STORE_PACKAGE_INITIAL"], token).json == \
+        {"status": "accepted"}
+    clock["now"] = T0 + timedelta(minutes=10)
+    assert int(clock["now"].timestamp()) // 600 == bucket + 1
+    assert post(client, server.project_id, SEED["STORE_PACKAGE_INITIAL"], token).json == \
+        {"status": "duplicate"}
+    assert post(client, server.project_id, SEED["STORE_PACKAGE_CHARGEBACK"], token).json == \
+        {"status": "accepted"}
+    clock["now"] = T0 + timedelta(minutes=19, seconds=58)
+    assert post(client, server.project_id, SEED["STORE_PACKAGE_CHARGEBACK"], token).json == \
+        {"status": "duplicate"}
+    assert counts(app) == {"purchases": 1, "adjustments": 1, "store_events": 0}
+
+
 def test_identical_purchases_far_apart_count_twice(app, client, server, token, clock):
     """The trade-off: within the window they would count once; 20+ minutes apart, twice."""
     body = SEED["STORE_PACKAGE_INITIAL"]

@@ -144,8 +144,15 @@ def test_csv_neutralises_formulas_and_keeps_exact_amounts(app, logged_in, server
                                              datetime.now(timezone.utc)))
         record_purchase(srv, "custom", event("k1", "kw", 1001, "KWD", [],
                                              datetime.now(timezone.utc)))
+        for n, text in enumerate(("+SUM(A1)", "-A1", "\tA1", "\rA1")):
+            record_purchase(srv, "custom", event(f"n{n}", text, 100, "EUR", [],
+                                                 datetime.now(timezone.utc)))
         db.session.commit()
     rows = _csv(logged_in, f"/servers/{server.id}/revenue/purchases.csv?period=all")
+    by_transaction = {r["transaction_id"]: r for r in (dict(zip(rows[0], r)) for r in rows[1:])}
+    for n, text in enumerate(("+SUM(A1)", "-A1", "\tA1", "\rA1")):
+        assert by_transaction[f"n{n}"]["username"] == "'" + text
+    rows = [rows[0]] + [r for r in rows[1:] if not r[4].startswith("n")]
     jpy = dict(zip(rows[0], rows[2]))
     assert jpy["transaction_id"] == "'=cmd|' /C calc'!A0"
     assert jpy["username"] == "'@evil"

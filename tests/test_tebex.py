@@ -181,6 +181,15 @@ def test_bad_deliveries_write_nothing(app, client, server, payload, status, mess
     assert counts(app) == NOTHING
 
 
+@pytest.mark.parametrize("length", [63, 1])
+def test_a_prefix_of_the_signature_is_refused(app, client, server, length):
+    connect(app, server.id, "tebex", secret=SECRET)
+    assert tebex.sign(VALIDATION, SECRET) == VALIDATION_SIGNATURE
+    response = client.post(f"/api/webhooks/tebex?projectId={server.project_id}", data=VALIDATION,
+                           headers={"X-Signature": VALIDATION_SIGNATURE[:length]})
+    assert response.status_code == 401 and counts(app) == NOTHING
+
+
 def test_missing_signature(app, client, server):
     connect(app, server.id, "tebex", secret=SECRET)
     response = post(client, server.project_id, VALIDATION, signature=False)

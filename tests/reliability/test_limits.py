@@ -95,3 +95,51 @@ def test_rate_limit_is_shared_by_workers_through_redis(tmp_path):
     finally:
         server.stop()
     assert answers.count(404) == 6 and answers.count(429) == 4
+
+
+def test_login_attempts_of_both_workers_count_against_one_limit(tmp_path):
+    """gunicorn -w 2 with Redis storage: 10 failed logins per minute in all, whichever worker
+    answers, per address and per account."""
+    import re
+    import uuid
+
+    import redis
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379").ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    server = LiveTally(tmp_path / "instance", workers=2)
+    server.env.update(TALLY_RATELIMIT="on", TALLY_RATELIMIT_STORAGE="redis://127.0.0.1:6379",
+                      TALLY_RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}")
+    server.flask("db", "upgrade")
+    server.flask("users", "create", "owner@example.com", "--password", "right password 1")
+    server.start()
+    try:
+        answers = [_failed_login(server.url) for _ in range(14)]
+        pids = {int(re.sub(r"\D", "", line)) for line in Path(
+            f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()}
+    finally:
+        server.stop()
+    assert len(pids) == 2
+    assert answers[:10] == [401] * 10 and answers[10:] == [429] * 4
+
+
+def _failed_login(base: str) -> int:
+    """A wrong password from a fresh browser (its own cookie and CSRF token); the status."""
+    import http.cookiejar
+    import re
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page = opener.open(base + "/login", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"csrf_token": token, "email": "owner@example.com",
+                                   "password": "wrong password"}).encode()
+    try:
+        return opener.open(base + "/login", data=form, timeout=10).status
+    except urllib.error.HTTPError as exc:
+        return exc.code
