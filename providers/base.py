@@ -1,7 +1,8 @@
-"""What every store module returns: normalised events, or a typed error.
+"""What every store module shares: its protocol, and helpers to read JSON fields and signatures.
 
-A store module is pure: bytes, headers and settings in; events out. It knows
-nothing of Flask or the database. Each module exposes:
+A store module is pure: bytes, headers and settings in; events out (events.py). It knows
+nothing of Flask or the database, and imports nothing of Tally's but events, money and this
+module. Each module exposes:
 
     NAME: str            # URL segment, e.g. "custom"
     TITLE: str           # shown on the integration card
@@ -13,12 +14,6 @@ Optional: ``SECRET_SOURCE`` ("generated" by Tally or "pasted" from the store),
 ``SETTINGS`` (setting name -> hint), ``clean_settings(form) -> dict`` (PayloadError), and
 ``SINGLE_USE_SIGNATURE`` with ``presented_signature(headers) -> str`` for a store whose
 signature covers only some fields: Tally then accepts each signature for one transaction.
-
-Events: PurchaseEvent, ReversalEvent (by transaction id), MatchedReversalEvent (no
-transaction id: Tally finds the purchase), StoreActivityEvent (visits, rewards, ...),
-VerificationRequest (answered by Tally's rule), ReplyEvent (a fixed 200 body, e.g. a
-validation handshake) and IgnoredEvent (logged, not recorded). ledger.ingest has one
-handler per type.
 """
 from __future__ import annotations
 
@@ -26,178 +21,10 @@ import hashlib
 import hmac
 import json
 import re
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-
-class SignatureError(Exception):
-    """The delivery is not signed with the integration's secret (HTTP 401)."""
-
-
-class PayloadError(Exception):
-    """The delivery is signed but its content is unusable (HTTP 400); the message names the field."""
-
-
-@dataclass(frozen=True)
-class Item:
-    name: str
-    quantity: int
-    total_minor: int
-
-
-@dataclass(frozen=True)
-class PurchaseEvent:
-    """A completed payment. ``duplicate_if_recorded``: other transaction ids that, when
-    already recorded for this Server and store, make this event a duplicate (used by
-    stores without transaction ids, whose ids are derived from the body and a time bucket)."""
-
-    transaction_id: str
-    username: str
-    amount_minor: int
-    currency: str
-    items: tuple[Item, ...]
-    purchased_at: datetime
-    email: str | None = None
-    uuid: str | None = None
-    coupon: str | None = None
-    recurring: bool = False
-    extra: dict = field(default_factory=dict)
-    duplicate_if_recorded: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ReversalEvent:
-    """A refund or chargeback of an earlier purchase, sent by the store."""
-
-    transaction_id: str
-    kind: str  # "refund" or "chargeback"
-    external_id: str
-    amount_minor: int | None = None  # None: the whole remaining amount
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class MatchedReversalEvent:
-    """A refund or chargeback the store sends without a transaction id.
-
-    Tally reverses the most recent purchase of ``username`` on this Server and
-    store with this gross ``amount_minor``/``currency`` (and an item called
-    ``item_name`` when given) that has no reversal of this ``kind`` yet; with no
-    such purchase it records a standalone negative purchase. ``external_id``
-    (and ``duplicate_if_recorded``) make retries count once.
-    """
-
-    kind: str
-    external_id: str
-    username: str
-    amount_minor: int
-    currency: str
-    occurred_at: datetime
-    item_name: str | None = None
-    quantity: int = 1
-    uuid: str | None = None
-    duplicate_if_recorded: tuple[str, ...] = ()
-    extra: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class StoreActivityEvent:
-    """Something a customer did on the store that is not revenue: a visit, a reward, an expiry.
-
-    ``external_id`` (when given) makes it idempotent per Server and store.
-    """
-
-    kind: str  # "visit", "expiry", "reward", "dispute", ...
-    occurred_at: datetime
-    username: str | None = None
-    uuid: str | None = None
-    detail: dict = field(default_factory=dict)
-    external_id: str | None = None
-    duplicate_if_recorded: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class VerificationRequest:
-    """The store asks whether this player may log in; the reply is Tally's answer."""
-
-    username: str | None
-    uuid: str | None
-    occurred_at: datetime
-
-
-@dataclass(frozen=True)
-class ReplyEvent:
-    """Answer 200 with ``body`` (e.g. a store's endpoint-validation handshake); record nothing."""
-
-    body: dict
-
-
-@dataclass(frozen=True)
-class IgnoredEvent:
-    """A genuine, signed delivery that is deliberately not recorded; ``reason`` goes to the log."""
-
-    reason: str
-    transaction_id: str | None = None
-
-
-# Currencies whose minor unit is not 1/100 (ISO 4217 exponents).
-_EXPONENTS = {
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
-    "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-}
-
-MAX_AMOUNT = Decimal(1_000_000)
-
-
-def exponent(currency: str) -> int:
-    return _EXPONENTS.get(currency, 2)
-
-
-def to_minor(value: Decimal, currency: str, field_name: str) -> int:
-    """Exact conversion to minor units; rejects fractions of a minor unit, NaN and infinity."""
-    if not value.is_finite():
-        raise PayloadError(f"{field_name} must be a finite number")
-    scaled = value.scaleb(exponent(currency))
-    if scaled != scaled.to_integral_value():
-        raise PayloadError(f"{field_name} has more decimal places than {currency} allows")
-    return int(scaled)
-
-
-def from_minor(amount_minor: int, currency: str) -> str:
-    """The inverse of to_minor, as exact text: 12345, "USD" -> "123.45"; -5, "JPY" -> "-5"."""
-    return str(Decimal(amount_minor).scaleb(-exponent(currency)))
-
-
-def decimal_number(value, field_name: str) -> Decimal:
-    """A JSON number (parsed as Decimal), not a string or a boolean."""
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise PayloadError(f"{field_name} must be a number")
-    return Decimal(value)
-
-
-def decimal_string(value, field_name: str) -> Decimal:
-    """A number that arrives as a string ("9.99"), as template-based stores send them."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        raise PayloadError(f"{field_name} must be a number or a numeric string")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise PayloadError(f"{field_name} is not a number: {str(value)[:40]!r}") from None
-    if not number.is_finite():
-        raise PayloadError(f"{field_name} must be a finite number")
-    return number
-
-
-def check_amount(value: Decimal, field_name: str) -> Decimal:
-    if not value.is_finite():
-        raise PayloadError(f"{field_name} must be a finite number")
-    if value < 0:
-        raise PayloadError(f"{field_name} must not be negative")
-    if value > MAX_AMOUNT:
-        raise PayloadError(f"{field_name} is above the 1000000 limit")
-    return value
+from events import Item, PayloadError, SignatureError
 
 
 def load_json_object(body: bytes) -> dict:
@@ -253,26 +80,15 @@ def required_string(data: dict, key: str, max_length: int = 128) -> str:
     value = data.get(key)
     if value is None:
         raise PayloadError(f"{key} is required")
-    if not isinstance(value, str):
-        raise PayloadError(f"{key} must be a string")
-    value = value.strip()
+    value = _stripped(value, key, max_length)
     if not value:
         raise PayloadError(f"{key} must not be empty")
-    if len(value) > max_length:
-        raise PayloadError(f"{key} is longer than {max_length} characters")
     return value
 
 
 def optional_string(data: dict, key: str, max_length: int = 254) -> str | None:
     value = data.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise PayloadError(f"{key} must be a string")
-    value = value.strip()
-    if len(value) > max_length:
-        raise PayloadError(f"{key} is longer than {max_length} characters")
-    return value or None
+    return None if value is None else _stripped(value, key, max_length) or None
 
 
 def string_field(obj: dict, key: str, where: str = "", required: bool = False,
@@ -288,11 +104,16 @@ def string_field(obj: dict, key: str, where: str = "", required: bool = False,
         if required:
             raise PayloadError(f"{where}{key} is required")
         return None
+    return _stripped(value, where + key, max_length)
+
+
+def _stripped(value, name: str, max_length: int) -> str:
+    """``value`` as a stripped string of at most ``max_length`` characters."""
     if not isinstance(value, str):
-        raise PayloadError(f"{where}{key} must be a string")
+        raise PayloadError(f"{name} must be a string")
     value = value.strip()
     if len(value) > max_length:
-        raise PayloadError(f"{where}{key} is longer than {max_length} characters")
+        raise PayloadError(f"{name} is longer than {max_length} characters")
     return value
 
 
@@ -319,12 +140,6 @@ def template_value(data: dict, key: str, max_length: int = 254) -> str | None:
     return text
 
 
-def currency_code(value, field_name: str = "currency") -> str:
-    if not isinstance(value, str) or len(value.strip()) != 3 or not value.strip().isalpha():
-        raise PayloadError(f"{field_name} must be a 3-letter currency code")
-    return value.strip().upper()
-
-
 def hmac_sha256_hex(key: str, message: bytes) -> str:
     return hmac.new(key.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
@@ -335,6 +150,13 @@ def header(headers, name: str) -> str:
     if not value:
         raise SignatureError(f"{name} header is missing")
     return value.strip()
+
+
+def x_signature(sign):
+    """The ``verify`` of a store that sends ``sign(body, secret)`` in the X-Signature header."""
+    def verify(body: bytes, headers, secret: str, query=None) -> None:
+        require_equal(sign(body, secret), header(headers, "X-Signature"))
+    return verify
 
 
 def require_equal(expected: str, given: str, what: str = "signature", *,

@@ -7,9 +7,10 @@ carries no currency, so the integration's settings do (chosen when connecting; d
 """
 import json
 
-from providers.base import (Item, PayloadError, PurchaseEvent, check_amount, currency_code,
-                            decimal_string, header, hmac_sha256_hex, load_json_object,
-                            parse_timestamp, require_equal, template_value, to_minor)
+from events import Item, PayloadError, PurchaseEvent
+from money import currency_code, parse_amount
+from providers.base import (hmac_sha256_hex, load_json_object, parse_timestamp, template_value,
+                            x_signature)
 
 NAME = "craftingstore"
 TITLE = "CraftingStore"
@@ -28,24 +29,21 @@ def sign(body: bytes, secret: str) -> str:
     return hmac_sha256_hex(secret, body)
 
 
-def verify(body: bytes, headers, secret: str, query) -> None:
-    require_equal(sign(body, secret), header(headers, "X-Signature"))
+verify = x_signature(sign)
 
 
 def parse(body: bytes, received_at, settings) -> list[PurchaseEvent]:
     data = load_json_object(body)
     currency = currency_code(settings.get("currency") or DEFAULT_CURRENCY, "currency setting")
-    price_text = _required(data, "price", 64)
-    amount_minor = to_minor(check_amount(decimal_string(price_text, "price"), "price"),
-                            currency, "price")
+    total = parse_amount(_required(data, "price", 64), currency, "price", text=True)
     extra = {key: value for key in ("payment_name", "gateway")
              if (value := template_value(data, key, 200)) is not None}
     return [PurchaseEvent(
         transaction_id=_required(data, "transaction_id", 128),
         username=_required(data, "in_game_name", 64),
-        amount_minor=amount_minor,
+        amount_minor=total,
         currency=currency,
-        items=(Item("Purchase", 1, amount_minor),),
+        items=(Item("Purchase", 1, total),),
         purchased_at=parse_timestamp(template_value(data, "timestamp", 64), "timestamp",
                                      received_at),
         email=template_value(data, "email", 254),

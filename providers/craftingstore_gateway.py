@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import quote, urlsplit
 
-from providers.base import (MAX_AMOUNT, PayloadError, currency_code, exponent, from_minor,
-                            header, hmac_sha256_hex, load_json_object, optional_string,
-                            require_equal, required_string)
+from events import PayloadError
+from money import MAX_AMOUNT, currency_code, exponent, from_minor
+from providers.base import (hmac_sha256_hex, load_json_object, optional_string, required_string,
+                            x_signature)
 
 NAME = "craftingstore_gateway"
 TITLE = "CraftingStore gateway"
@@ -64,9 +65,7 @@ def sign(body: bytes, secret: str) -> str:
     return hmac_sha256_hex(secret, body)
 
 
-def verify(body: bytes, headers, secret: str, query=None) -> None:
-    """Raises SignatureError unless X-Signature is the HMAC of ``body`` (constant-time)."""
-    require_equal(sign(body, secret), header(headers, "X-Signature"))
+verify = x_signature(sign)
 
 
 def parse(body: bytes, received_at=None, settings=None) -> list[GatewayEvent]:

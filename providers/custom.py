@@ -3,10 +3,10 @@
 Signature: X-Signature = hex HMAC-SHA256(key=secret, msg=lowercase hex SHA-256 of the raw body).
 Fields: transaction_id, username, amount (required); currency, items, email, timestamp.
 """
-from providers.base import (Item, PayloadError, PurchaseEvent, check_amount, currency_code,
-                            decimal_number, header, hmac_of_body_digest, load_json_object,
-                            optional_string, parse_timestamp, require_equal, required_string,
-                            to_minor, whole_number)
+from events import Item, PayloadError, PurchaseEvent
+from money import currency_code, parse_amount
+from providers.base import (hmac_of_body_digest, load_json_object, optional_string, parse_timestamp,
+                            required_string, whole_number, x_signature)
 
 NAME = "custom"
 TITLE = "Custom webhook"
@@ -18,22 +18,20 @@ def sign(body: bytes, secret: str) -> str:
     return hmac_of_body_digest(secret, body)
 
 
-def verify(body: bytes, headers, secret: str, query) -> None:
-    require_equal(sign(body, secret), header(headers, "X-Signature"))
+verify = x_signature(sign)
 
 
 def parse(body: bytes, received_at, settings) -> list[PurchaseEvent]:
     data = load_json_object(body)
     currency = currency_code(data["currency"]) if data.get("currency") is not None else "USD"
-    amount = check_amount(decimal_number(data.get("amount"), "amount"), "amount") \
-        if "amount" in data else _missing("amount")
-    amount_minor = to_minor(amount, currency, "amount")
+    total = parse_amount(data["amount"], currency, "amount") if "amount" in data \
+        else _missing("amount")
     return [PurchaseEvent(
         transaction_id=required_string(data, "transaction_id"),
         username=required_string(data, "username", max_length=64),
-        amount_minor=amount_minor,
+        amount_minor=total,
         currency=currency,
-        items=_items(data.get("items"), currency, amount_minor),
+        items=_items(data.get("items"), currency, total),
         purchased_at=parse_timestamp(data.get("timestamp"), "timestamp", received_at),
         email=optional_string(data, "email"),
     )]
@@ -61,6 +59,6 @@ def _item(entry, index: int, currency: str) -> Item:
         _missing(f"{where}.name")
     if "price" not in entry:
         _missing(f"{where}.price")
-    price = check_amount(decimal_number(entry["price"], f"{where}.price"), f"{where}.price")
+    price = parse_amount(entry["price"], currency, f"{where}.price")
     quantity = whole_number(entry.get("quantity", 1), f"{where}.quantity")
-    return Item(name, quantity, to_minor(price, currency, f"{where}.price") * quantity)
+    return Item(name, quantity, price * quantity)

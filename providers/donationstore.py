@@ -18,10 +18,11 @@ only (see ``_check_signed_fields``). Serve Tally over HTTPS so that no one sees 
 """
 import re
 
-from providers.base import (IgnoredEvent, Item, PayloadError, PurchaseEvent, SignatureError,
-                            VerificationRequest, check_amount, currency_code, decimal_string,
-                            item_rows, json_safe, list_field, load_json_object, object_field,
-                            parse_timestamp, require_equal, sha256_hex, string_field, to_minor)
+from events import (IgnoredEvent, Item, PayloadError, PurchaseEvent, SignatureError,
+                    VerificationRequest)
+from money import currency_code, parse_amount
+from providers.base import (item_rows, json_safe, list_field, load_json_object, object_field,
+                            parse_timestamp, require_equal, sha256_hex, string_field)
 
 NAME = "donationstore"
 TITLE = "Donation Store"
@@ -146,7 +147,7 @@ def parse(body: bytes, received_at, settings) -> list:
 
 
 def _minor(value, field_name: str, currency: str) -> int:
-    return to_minor(check_amount(decimal_string(value, field_name), field_name), currency, field_name)
+    return parse_amount(value, currency, field_name, text=True)
 
 
 def _items(packages: list, currency: str, amount_minor: int) -> tuple[Item, ...]:

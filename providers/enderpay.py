@@ -14,10 +14,11 @@ therefore counted once: the price of having no transaction id.
 """
 import hashlib
 
-from providers.base import (Item, MatchedReversalEvent, PayloadError, PurchaseEvent,
-                            StoreActivityEvent, canonical_json, check_amount, currency_code,
-                            decimal_string, load_json_object, object_field, require_equal,
-                            SignatureError, string_field, to_minor, whole_number)
+from events import (Item, MatchedReversalEvent, PayloadError, PurchaseEvent, SignatureError,
+                    StoreActivityEvent)
+from money import currency_code, parse_amount
+from providers.base import (canonical_json, load_json_object, object_field, require_equal,
+                            string_field, whole_number)
 
 NAME = "enderpay"
 TITLE = "EnderPay"
@@ -93,8 +94,7 @@ def parse(body: bytes, received_at, settings) -> list:
 def _total(payment: dict, currency: str) -> int:
     if "total" not in payment:
         raise PayloadError("data.payment.total is required")
-    total = check_amount(decimal_string(payment["total"], "data.payment.total"), "data.payment.total")
-    return to_minor(total, currency, "data.payment.total")
+    return parse_amount(payment["total"], currency, "data.payment.total", text=True)
 
 
 def _activity(kind, received_at, ids, common, detail) -> StoreActivityEvent:

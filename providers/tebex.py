@@ -8,11 +8,11 @@ dispute opened/won/closed -> store events only; payment.declined and recurring-p
 Every payment.* event carries the whole payment, so the purchase is recorded first when
 missing (a refund that overtakes its purchase still nets to zero).
 """
-from providers.base import (IgnoredEvent, Item, PayloadError, PurchaseEvent, ReplyEvent,
-                            ReversalEvent, StoreActivityEvent, check_amount, currency_code,
-                            decimal_number, header, hmac_of_body_digest, item_rows,
-                            list_field, load_json_object, object_field, parse_timestamp,
-                            require_equal, string_field, to_minor)
+from events import (IgnoredEvent, Item, PayloadError, PurchaseEvent, ReplyEvent, ReversalEvent,
+                    StoreActivityEvent)
+from money import currency_code, parse_amount
+from providers.base import (hmac_of_body_digest, item_rows, list_field, load_json_object,
+                            object_field, parse_timestamp, string_field, x_signature)
 
 NAME = "tebex"
 TITLE = "Tebex"
@@ -33,8 +33,7 @@ def sign(body: bytes, secret: str) -> str:
     return hmac_of_body_digest(secret, body)
 
 
-def verify(body: bytes, headers, secret: str, query) -> None:
-    require_equal(sign(body, secret), header(headers, "X-Signature"))
+verify = x_signature(sign)
 
 
 def parse(body: bytes, received_at, settings) -> list:
@@ -95,8 +94,7 @@ def _purchase(subject: dict, sent_at) -> PurchaseEvent:
 def _money(obj: dict, name: str, currency: str) -> int:
     if "amount" not in obj:
         raise PayloadError(f"{name}.amount is required")
-    amount = check_amount(decimal_number(obj["amount"], f"{name}.amount"), f"{name}.amount")
-    return to_minor(amount, currency, f"{name}.amount")
+    return parse_amount(obj["amount"], currency, f"{name}.amount")
 
 
 def _items(subject: dict, currency: str, amount_minor: int) -> tuple[Item, ...]:
