@@ -1,10 +1,10 @@
 """Flask extensions, created here and bound to the app in ``app.create_app``."""
+import contextvars
 import fcntl
 import os
 import sqlite3
 import threading
 
-from flask import has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -55,17 +55,34 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+_WRITES = contextvars.ContextVar("tally_writes", default=False)
+
+
+def expect_writes(writes: bool = True) -> contextvars.Token:
+    """Say whether the transactions this context starts from now on will write.
+
+    The caller that owns the transactions says so (blueprints.web for every request by its
+    method; the worker and commands where they write); services never do. Returns a token
+    for ``_WRITES.reset``.
+    """
+    return _WRITES.set(writes)
+
+
+def forget_writes(token: contextvars.Token) -> None:
+    _WRITES.reset(token)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
-    """On SQLite, a request that writes takes the write lock when its transaction starts.
+    """On SQLite, a transaction that will write takes the write lock when it starts.
 
     A deferred transaction that reads and then writes can fail at once with
     SQLITE_BUSY when another writer got in between; BEGIN IMMEDIATE waits
-    (busy_timeout) instead. Reads (GET) keep plain BEGIN so they never block.
+    (busy_timeout) instead. Readers (a GET) keep plain BEGIN so they never block.
     """
     if conn.dialect.name != "sqlite":
         return
-    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    writing = _WRITES.get()
     if writing:
         _take_write_lock(conn)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

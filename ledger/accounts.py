@@ -6,7 +6,6 @@ from ledger import locks
 from models import MEMBER, OWNER, Membership, Network, User
 from models.base import fold
 
-
 MIN_PASSWORD = 10
 
 

@@ -1,29 +1,27 @@
-"""The delivery log: reading it page by page, pruning it, and counting refusals.
+"""The delivery log: writing an attempt's row, reading the log page by page, pruning it.
 
-Every verified webhook attempt is a Delivery row (see ledger.ingest), and so are refusals
-for a connected store, up to ``Rejections.PER_HOUR`` an hour. The raw body of a verified
-delivery is kept for DELIVERY_BODY_RETENTION_DAYS so an owner can see what a store sent,
-then cleared; rows are deleted after DELIVERY_LOG_RETENTION_DAYS. Refusals are also
-counted per hour (``Rejections``, DeliveryRejection rows), whether logged or not.
+Every verified delivery is a Delivery row, and so are refusals for a connected store, up
+to ``rejections.Rejections.PER_HOUR`` an hour; every refusal is also counted per hour
+(ledger.rejections). The raw body of a verified delivery is kept for
+DELIVERY_BODY_RETENTION_DAYS so an owner can see what a store sent, then cleared; rows are
+deleted after DELIVERY_LOG_RETENTION_DAYS.
 """
 import logging
-import threading
 import time
-import weakref
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from extensions import db
+from ledger import prepared, rejections
 from models import Delivery, DeliveryRejection
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
 
+ACCEPTED, DUPLICATE, IGNORED, REJECTED = "accepted", "duplicate", "ignored", "rejected"
 PER_PAGE = 50
 PRUNE_EVERY_SECONDS = 3600  # opportunistic pruning runs at most this often per process
 _next_prune = 0.0
@@ -105,95 +103,70 @@ def prune_if_due(body_days: int, row_days: int) -> None:
         log.exception("pruning the delivery log failed")
 
 
-def refused_not_logged(server_id: int, store: str, hours: int = 24) -> int:
-    """Refusals for this Server and store in the last ``hours`` that have no row of their own."""
-    since = utcnow() - timedelta(hours=hours)
-    return int(db.session.scalar(select(func.coalesce(func.sum(
-        DeliveryRejection.count - DeliveryRejection.logged), 0)).where(
-        DeliveryRejection.server_id == server_id, DeliveryRejection.store == store,
-        DeliveryRejection.hour >= since.replace(minute=0, second=0, microsecond=0))))
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: dict
 
 
-class Rejections:
-    """Refused deliveries, counted per hour in this process and added to DeliveryRejection
-    rows at most every FLUSH_SECONDS: an unauthenticated request that is refused costs no
-    write of its own. Refusals before verification get a Delivery row only for a connected
-    store and at most PER_HOUR of them per Server, store and hour in this process."""
+@dataclass(frozen=True)
+class DeliveryRef:
+    """The Delivery row being written for this attempt (event handlers read its id), and the
+    connection of the transaction writing it (the hot path passes it on)."""
 
-    PER_HOUR = 100
-    FLUSH_SECONDS = 10.0
+    id: int
+    conn: object = None
 
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.pending: dict[tuple, list[int]] = {}  # (server, store, hour, status) -> counts
-        self.logged: Counter = Counter()  # (server, store, hour) -> rows written
-        self.next_flush = time.monotonic() + self.FLUSH_SECONDS
 
-    def may_log(self, server_id: int | None, store: str) -> bool:
-        """Whether a refusal gets a Delivery row (and counts towards the hourly limit)."""
-        if server_id is None:
-            return False
-        key = (server_id, store, _hour(utcnow()))
-        with self.lock:
-            if self.logged[key] >= self.PER_HOUR:
-                return False
-            self.logged[key] += 1
-            return True
+class DeliveryLog:
+    """Writes the Delivery row of one attempt.
 
-    def count(self, server_id: int | None, store: str, status: int, size: int,
-              logged: bool) -> None:
-        key = (server_id or 0, store, _hour(utcnow()), status)
-        with self.lock:
-            entry = self.pending.setdefault(key, [0, 0, 0])
-            entry[0] += 1
-            entry[1] += int(logged)
-            entry[2] += size
+    ``latency_ms`` is the time from the request's start to writing the row: it includes
+    waiting for the database and verifying and parsing the body, not the ledger writes
+    that follow in the same transaction (they take about a millisecond).
+    """
 
-    def flush_if_due(self) -> None:
-        if time.monotonic() >= self.next_flush:
-            self.flush()
+    def __init__(self, store: str, body: bytes, started: float, size: int | None = None):
+        self.store, self.body, self.started = store, body, started
+        self.size = len(body) if size is None else size
+        self.received_at = utcnow()
+        self.touched = False  # whether the integration's last_delivery_at was written
 
-    def flush(self) -> None:
-        """Add the counts to the database in one transaction of their own. Commits."""
-        with self.lock:
-            pending, self.pending = self.pending, {}
-            self.next_flush = time.monotonic() + self.FLUSH_SECONDS
-            current = _hour(utcnow())
-            self.logged = Counter({k: n for k, n in self.logged.items() if k[2] == current})
-        if not pending:
-            return
-        rows = [{"server_id": server_id, "store": store, "hour": hour, "status_code": status,
-                 "count": n, "logged": logged, "bytes": size}
-                for (server_id, store, hour, status), (n, logged, size) in sorted(pending.items())]
-        try:
-            db.session.execute(_ADD_REJECTIONS[db.engine.dialect.name], rows)
+    def start(self, conn, server, transaction_id: str | None) -> DeliveryRef:
+        """The row of an attempt that passed verification, written as accepted;
+        ``finish`` changes it when the outcome turns out otherwise."""
+        return DeliveryRef(self._insert(conn, server, 200, ACCEPTED, None, self.body,
+                                        transaction_id), conn)
+
+    def finish(self, conn, delivery: DeliveryRef, outcome: str,
+               reason: str | None = None) -> None:
+        if outcome != ACCEPTED or reason is not None:  # accepted, no note: the row is final
+            prepared.FINISH_DELIVERY.execute(conn, {
+                "delivery_id": delivery.id, "outcome": outcome, "reason": reason})
+
+    def reject(self, server, status: int, reason: str, *, verified: bool = False,
+               connected: bool = True) -> Reply:
+        """Refuse the attempt, in a transaction of its own (it rolls back the caller's, which
+        wrote nothing yet, and commits). Nobody has proved who sent an unverified body, so it
+        is not kept, and the refusal gets a row only for a connected store and within the
+        hourly limit; it is counted either way (ledger.rejections). A verified delivery that
+        could not be used keeps its body for the owner to read."""
+        db.session.rollback()
+        counts = rejections.of(db.engine)
+        server_id = server.id if server is not None else None
+        logged = server is not None and (verified or counts.may_log(
+            server_id if connected else None, self.store))
+        counts.count(server_id, self.store, status, self.size, logged)
+        if logged:
+            self._insert(db.session.connection(), server, status, REJECTED, reason,
+                         self.body if verified else None)
             db.session.commit()
-        except SQLAlchemyError:
-            db.session.rollback()
-            log.exception("counting refused deliveries failed")
+        counts.flush_if_due()
+        return Reply(status, {"error": reason})
 
-
-def _hour(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
-
-
-def _add_rejections(dialect):
-    statement = dialect.insert(DeliveryRejection)
-    return statement.on_conflict_do_update(
-        index_elements=["server_id", "store", "hour", "status_code"],
-        set_={name: DeliveryRejection.__table__.c[name] + statement.excluded[name]
-              for name in ("count", "logged", "bytes")})
-
-
-_ADD_REJECTIONS = {"postgresql": _add_rejections(postgresql), "sqlite": _add_rejections(sqlite)}
-_REJECTIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_REJECTIONS_LOCK = threading.Lock()
-
-
-def rejections(engine) -> Rejections:
-    """The refusal counter of this process for one database (an app's engine)."""
-    with _REJECTIONS_LOCK:
-        found = _REJECTIONS.get(engine)
-        if found is None:
-            found = _REJECTIONS[engine] = Rejections()
-        return found
+    def _insert(self, conn, server, status, outcome, reason, body, transaction_id=None) -> int:
+        return prepared.INSERT_DELIVERY.execute(conn, dict(
+            server_id=server.id if server else None, store=self.store,
+            received_at=self.received_at, status_code=status, outcome=outcome, reason=reason,
+            latency_ms=int((time.perf_counter() - self.started) * 1000), size=self.size,
+            body=body, transaction_id=transaction_id)).fetchone()[0]

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from extensions import db
 from models import ExchangeRate, Network
 from models.exchange_rate import RATE_SCALE
-from providers.base import exponent
+from money import exponent
 
 
 class RateError(ValueError):

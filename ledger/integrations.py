@@ -1,16 +1,15 @@
-"""Connecting stores to a Server: secrets are generated (or pasted), encrypted, shown once."""
-from flask import current_app, has_request_context, request
+"""Connecting stores to a Server: secrets are generated (or pasted), encrypted, shown once.
+
+Functions that need a store's own rules take its module (providers/<store>.py) from the
+caller, and those that encrypt take the app's SecretBox (runtime.secret_box()).
+"""
 from sqlalchemy import select
 
-import providers
+from events import PayloadError
 from extensions import db
-from ledger.secrets import encrypt, new_secret
+from ledger.crypto import SecretBox, new_secret
 from models import Integration, Server
 from models.base import utcnow
-from providers.base import PayloadError
-
-# Where webhook URLs point when neither TALLY_PUBLIC_URL nor a request says otherwise (CLI).
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 
 NOT_CONNECTED, WAITING, CONNECTED = "not connected", "waiting", "connected"
 
@@ -19,7 +18,7 @@ class IntegrationError(ValueError):
     pass
 
 
-def connect(server: Server, store: str, secret: str | None = None,
+def connect(server: Server, store: str, box: SecretBox, secret: str | None = None,
             settings: dict | None = None) -> tuple[Integration, str]:
     """Connect ``store`` on ``server``. Returns the integration and its secret (shown once).
 
@@ -29,17 +28,17 @@ def connect(server: Server, store: str, secret: str | None = None,
     if find(server.id, store):
         raise IntegrationError(f"{store} is already connected on {server.name}")
     secret = secret or new_secret()
-    integration = Integration(server=server, store=store, secret_encrypted=encrypt(secret),
+    integration = Integration(server=server, store=store, secret_encrypted=box.encrypt(secret),
                               settings=settings or {}, secret_rotated_at=utcnow())
     db.session.add(integration)
     db.session.flush()
     return integration, secret
 
 
-def regenerate(integration: Integration, secret: str | None = None) -> str:
+def regenerate(integration: Integration, box: SecretBox, secret: str | None = None) -> str:
     """Replace the secret; deliveries signed with the old one fail from the next request on."""
     secret = secret or new_secret()
-    integration.secret_encrypted = encrypt(secret)
+    integration.secret_encrypted = box.encrypt(secret)
     integration.secret_rotated_at = utcnow()
     db.session.flush()
     return secret
@@ -102,28 +101,10 @@ def settings_for(module, form) -> dict:
         raise IntegrationError(str(exc)) from None
 
 
-def webhook_url(server: Server, store: str, **extra) -> str:
-    """The full URL a store posts to."""
-    return public_url("webhooks.receive", store=store, projectId=server.project_id, **extra)
-
-
-def public_url(endpoint: str, **values) -> str:
-    """An absolute URL to paste elsewhere (a store's admin, a plugin's config).
-
-    The base is TALLY_PUBLIC_URL when set (behind a proxy), else the current request's
-    root, else (CLI, no request) http://127.0.0.1:5000.
-    """
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    base = current_app.config.get("PUBLIC_URL")
-    if not base:
-        base = request.url_root if has_request_context() else DEFAULT_PUBLIC_URL
-    return base.rstrip("/") + path
-
-
-def update_settings(integration: Integration, form) -> dict:
-    """Merge the store's settings from ``form`` (see settings_for) into the integration.
-    Raises IntegrationError (message fit for the page) on bad input."""
-    module = providers.get(integration.store)
+def update_settings(integration: Integration, module, form) -> dict:
+    """Merge the store's settings from ``form`` (see settings_for) into the integration;
+    ``module`` is the store's (providers/<store>.py). Raises IntegrationError (message fit
+    for the page) on bad input."""
     if getattr(module, "clean_settings", None) is None:
         raise IntegrationError(f"{integration.store} has no settings to change")
     changes = settings_for(module, form)

@@ -1,22 +1,32 @@
-"""Core statements compiled once and run straight on the DB-API connection (the hot path).
+"""The webhook path's SQL, in one place: statements written in SQLAlchemy Core, compiled once
+per dialect, run straight on the session's DB-API connection.
 
 Executing a Core statement through SQLAlchemy costs about 40 µs of Python per call (cache
 lookup, execution context, events, result wrapping); the SQLite statement itself takes
 3 to 20 µs. A webhook runs about ten of them, inside SQLite's single write lock, so that
-overhead was most of a webhook's cost. ``Prepared`` keeps the statement written in Core, compiles
-it once per dialect, and then only converts the values (with the column types' own bind
-and result processors, so rows read and write exactly as through SQLAlchemy) and calls
-the driver, on the connection and in the transaction of the current session.
+overhead was most of a webhook's cost. ``Prepared`` keeps the statement written in Core,
+compiles it once per dialect, and then only converts the values (with the column types'
+own bind and result processors, so rows read and write exactly as through SQLAlchemy) and
+calls the driver, on the connection and in the transaction of the current session.
 
+Every statement the webhook path runs this way is defined below: the delivery log, the
+integration checks, the purchase and its items, the rollups. Everything else uses the ORM.
 Defaults are not applied: pass every column named in ``columns``.
 """
 from __future__ import annotations
 
 from operator import itemgetter
 
+from sqlalchemy import UniqueConstraint, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from extensions import db
+from models import (Buyer, BuyerDay, Creator, Delivery, Integration, ItemDay, Player, Purchase,
+                    PurchaseItem, RevenueDay, Server)
+from models.rollup import ALL_SERVERS, ALL_STORES
+
+DIALECTS = (("postgresql", postgresql), ("sqlite", sqlite))
 
 
 class Prepared:
@@ -98,3 +108,91 @@ class _Compiled:
 
 def _type(type_, dialect):
     return type_.dialect_impl(dialect)
+
+
+# --- the delivery log and the integration ----------------------------------------------------
+
+_DELIVERIES, _INTEGRATIONS = Delivery.__table__, Integration.__table__
+INSERT_DELIVERY = Prepared(insert(_DELIVERIES).returning(_DELIVERIES.c.id), (
+    "server_id", "store", "received_at", "status_code", "outcome", "reason", "latency_ms", "size",
+    "body", "transaction_id"))
+FINISH_DELIVERY = Prepared(update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery_id"))
+                           .values(outcome=bindparam("outcome"), reason=bindparam("reason")))
+TARGET = Prepared(
+    select(Server.id, Server.network_id, Integration.id, Integration.secret_encrypted,
+           Integration.settings, Integration.last_delivery_at)
+    .outerjoin(Integration, (Integration.server_id == Server.id)
+               & (Integration.store == bindparam("store")))
+    .where(Server.project_id == bindparam("project_id")))
+CURRENT_SECRET = Prepared(select(_INTEGRATIONS.c.secret_encrypted, _INTEGRATIONS.c.settings)
+                          .where(_INTEGRATIONS.c.id == bindparam("integration_id")))
+TOUCH_INTEGRATION = Prepared(
+    update(_INTEGRATIONS).where(_INTEGRATIONS.c.id == bindparam("integration_id"))
+    .values(last_delivery_at=bindparam("last_delivery_at")))
+
+
+# --- purchases --------------------------------------------------------------------------------
+
+def _attribution():
+    """player_id, campaign_id, creator_id as subqueries: the player by folded username on the
+    Server (their originating Campaign comes with them), the Creator by folded coupon code."""
+    player = (Player.server_id == bindparam("a_server_id")) & \
+        (Player.username_key == bindparam("a_username_key"))
+    creator = (Creator.network_id == bindparam("a_network_id")) & \
+        (Creator.code_key == bindparam("a_code_key"))
+    return {"player_id": select(Player.id).where(player).limit(1).scalar_subquery(),
+            "campaign_id": select(Player.campaign_id).where(player).limit(1).scalar_subquery(),
+            "creator_id": select(Creator.id).where(creator).limit(1).scalar_subquery()}
+
+
+PURCHASE_COLUMNS = ("network_id", "server_id", "store", "transaction_id", "username",
+                    "username_key", "coupon", "uuid", "email", "amount_minor", "reversed_minor",
+                    "currency", "recurring", "purchased_at", "received_at", "delivery_id", "extra")
+# One INSERT ... ON CONFLICT DO NOTHING RETURNING: a duplicate returns no row.
+INSERT_PURCHASE = {
+    name: Prepared(dialect.insert(Purchase.__table__).values(**_attribution())
+                   .on_conflict_do_nothing(index_elements=["server_id", "store", "transaction_id"])
+                   .returning(*(Purchase.__table__.c[column] for column in (
+                       "id", "player_id", "campaign_id", "creator_id"))), PURCHASE_COLUMNS)
+    for name, dialect in DIALECTS}
+INSERT_ITEM = Prepared(insert(PurchaseItem.__table__),
+                       ("purchase_id", "name", "quantity", "total_minor"))
+
+
+# --- rollups ----------------------------------------------------------------------------------
+
+def _upsert(model, measures: tuple[str, ...]) -> dict:
+    """Per dialect: INSERT a row, or add its ``measures`` to the row with the same key."""
+    table = model.__table__
+    key = next(c for c in table.constraints if isinstance(c, UniqueConstraint))
+    columns = tuple(column.name for column in table.columns if column.name != "id")
+    statements = {}
+    for name, dialect in DIALECTS:
+        statement = dialect.insert(table)
+        statements[name] = Prepared(statement.on_conflict_do_update(
+            index_elements=[column.name for column in key.columns],
+            set_={m: table.c[m] + statement.excluded[m] for m in measures}), columns)
+    return statements
+
+
+REVENUE_MEASURES = ("purchases", "gross_minor", "refunded_minor", "chargeback_minor")
+ITEM_MEASURES = ("purchases", "quantity", "total_minor")
+UPSERT = {RevenueDay: _upsert(RevenueDay, REVENUE_MEASURES),
+          ItemDay: _upsert(ItemDay, ITEM_MEASURES),
+          BuyerDay: _upsert(BuyerDay, ("buyers",))}
+_BUYERS = Buyer.__table__
+LOCK_BUYERS = Prepared(select(_BUYERS.c.id, _BUYERS.c.server_id, _BUYERS.c.store,
+                              _BUYERS.c.last_day).where(
+    _BUYERS.c.network_id == bindparam("network_id"), _BUYERS.c.currency == bindparam("currency"),
+    _BUYERS.c.buyer_key == bindparam("buyer_key"),
+    _BUYERS.c.server_id.in_([bindparam("server_id"), ALL_SERVERS]),
+    _BUYERS.c.store.in_([bindparam("store"), ALL_STORES]))
+    .order_by(_BUYERS.c.id).with_for_update())
+MOVE_BUYER = Prepared(update(_BUYERS).where(_BUYERS.c.id == bindparam("buyer_id"))
+                      .values(last_day=bindparam("day")))
+INSERT_BUYER = {
+    name: Prepared(dialect.insert(_BUYERS).on_conflict_do_nothing(
+        index_elements=["network_id", "server_id", "store", "currency", "buyer_key"])
+        .returning(_BUYERS.c.server_id, _BUYERS.c.store),
+        ("network_id", "server_id", "store", "currency", "buyer_key", "last_day"))
+    for name, dialect in DIALECTS}

@@ -8,18 +8,16 @@ visible until it does.
 """
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, select
 
 from extensions import db
-from ledger import locks, rollups
-from ledger.prepared import Prepared
-from models import Creator, Player, Purchase, PurchaseItem, Server
+from ledger import locks, prepared, rollups
+from models import Player, Purchase, Server
 from models.base import fold, utcnow
 
 
 def record_purchase(server: Server, store: str, event, delivery_id: int | None = None):
-    """Add a purchase for ``event`` (a providers.base.PurchaseEvent).
+    """Add a purchase for ``event`` (a events.PurchaseEvent).
 
     Returns (purchase, created). ``created`` is False when the transaction id was
     already recorded for this Server and store (under its own id or one of
@@ -54,12 +52,12 @@ def insert_purchase(server, store: str, event, delivery_id: int | None = None,
             "ids": list(event.duplicate_if_recorded)}).first():
         return None
     columns = _columns(server, store, event, delivery_id)
-    row = _INSERT_PURCHASE[conn.dialect.name].execute(
+    row = prepared.INSERT_PURCHASE[conn.dialect.name].execute(
         conn, columns | _attribution_params(server, event)).fetchone()
     if row is None:
         return None
     purchase_id, player_id, campaign_id, creator_id = row
-    _INSERT_ITEM.execute_many(conn, [
+    prepared.INSERT_ITEM.execute_many(conn, [
         {"purchase_id": purchase_id, "name": i.name, "quantity": i.quantity,
          "total_minor": i.total_minor} for i in event.items])
     rollups.add_purchase(conn, SimpleNamespace(**columns, id=purchase_id, player_id=player_id,
@@ -69,7 +67,7 @@ def insert_purchase(server, store: str, event, delivery_id: int | None = None,
 
 
 def _columns(server: Server, store: str, event, delivery_id) -> dict:
-    """The purchase's own columns (``_COLUMNS``); attribution comes from the subqueries."""
+    """The purchase's own columns; attribution comes from the INSERT's subqueries."""
     return dict(
         network_id=server.network_id, server_id=server.id, store=store,
         transaction_id=event.transaction_id, username=event.username,
@@ -80,35 +78,12 @@ def _columns(server: Server, store: str, event, delivery_id) -> dict:
     )
 
 
-def _attribution():
-    """player_id, campaign_id, creator_id as subqueries: the player by folded username on the
-    Server (their originating Campaign comes with them), the Creator by folded coupon code."""
-    player = (Player.server_id == bindparam("a_server_id")) & \
-        (Player.username_key == bindparam("a_username_key"))
-    creator = (Creator.network_id == bindparam("a_network_id")) & \
-        (Creator.code_key == bindparam("a_code_key"))
-    return {"player_id": select(Player.id).where(player).limit(1).scalar_subquery(),
-            "campaign_id": select(Player.campaign_id).where(player).limit(1).scalar_subquery(),
-            "creator_id": select(Creator.id).where(creator).limit(1).scalar_subquery()}
-
-
 def _attribution_params(server: Server, event) -> dict:
     return {"a_server_id": server.id, "a_username_key": fold(event.username),
             "a_network_id": server.network_id,
             "a_code_key": fold(event.coupon) if event.coupon else None}
 
 
-_COLUMNS = ("network_id", "server_id", "store", "transaction_id", "username", "username_key",
-            "coupon", "uuid", "email", "amount_minor", "reversed_minor", "currency", "recurring",
-            "purchased_at", "received_at", "delivery_id", "extra")
-_INSERT_PURCHASE = {
-    name: Prepared(dialect.insert(Purchase.__table__).values(**_attribution())
-                   .on_conflict_do_nothing(index_elements=["server_id", "store", "transaction_id"])
-                   .returning(*(Purchase.__table__.c[name] for name in (
-                       "id", "player_id", "campaign_id", "creator_id"))), _COLUMNS)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
-_INSERT_ITEM = Prepared(insert(PurchaseItem.__table__),
-                        ("purchase_id", "name", "quantity", "total_minor"))
 _RECORDED = select(Purchase.id).where(
     Purchase.server_id == bindparam("server_id"), Purchase.store == bindparam("store"),
     Purchase.transaction_id.in_(bindparam("ids", expanding=True))).limit(1)

@@ -1,42 +1,19 @@
-"""Revenue queries: headline figures, breakdowns and the purchase list.
+"""Revenue figures: headline totals, breakdowns, the per-day series.
 
-Figures come from the rollups (models/rollup.py), so their cost depends on the
-number of days and distinct attributions in the period, not on the number of
-purchases. The purchase list is a keyset page on (purchased_at, id), newest first.
-All amounts are integers in minor units, per currency.
+Figures come from the rollups (models/rollup.py), so their cost depends on the number of
+days and distinct attributions in the period, not on the number of purchases. All amounts
+are integers in minor units, per currency. The purchase list is ledger.purchase_list.
 """
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 
-from sqlalchemy import and_, func, or_, select, tuple_
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import func, select
 
 from extensions import db
+from ledger.periods import Scope, place_filter, rollup_filter, within
+from ledger.purchase_list import PurchaseFilter, purchase_query
 from models import BuyerDay, Campaign, Creator, ItemDay, Purchase, RevenueDay, Server
 from models.rollup import ALL_SERVERS, ALL_STORES, CAMPAIGN, CREATOR, DAY, MATCHED, MONTH
-
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which purchases a page covers. ``end`` is inclusive; None means open-ended."""
-
-    network_id: int
-    server_id: int | None = None
-    start: date | None = None
-    end: date | None = None
-    store: str | None = None
-
-
-@dataclass(frozen=True)
-class PurchaseFilter:
-    scope: Scope
-    matched: bool | None = None
-    campaign_id: int | None = None  # 0: purchases without a Campaign
-    creator_id: int | None = None  # 0: purchases without a creator code
-    player: str | None = None  # prefix of the (folded) username
 
 
 @dataclass
@@ -80,13 +57,6 @@ class Row:
         return self.gross - self.reversed
 
 
-@dataclass
-class Page:
-    purchases: list
-    older: str | None = None  # cursor for the next (older) page
-    newer: str | None = None  # cursor for the previous (newer) page
-
-
 def divide_rounded(numerator: int, denominator: int) -> int:
     """Integer division rounded half away from zero (exact; no float)."""
     quotient, remainder = divmod(abs(numerator), denominator)
@@ -97,46 +67,6 @@ def divide_rounded(numerator: int, denominator: int) -> int:
 
 # --- figures from the rollups ---------------------------------------------------------
 
-def _rollup_filter(query, model, scope: Scope):
-    return _place_filter(query, model, scope).where(_period(model, scope))
-
-
-def _place_filter(query, model, scope: Scope):
-    """Network, Server and store; not the period."""
-    query = query.where(model.network_id == scope.network_id)
-    if scope.server_id is not None:
-        query = query.where(model.server_id == scope.server_id)
-    if scope.store:
-        query = query.where(model.store == scope.store)
-    return query
-
-
-def _period(model, scope: Scope):
-    """Rollup rows covering the period: whole months from month rows, its edges from day rows."""
-    start, end = scope.start, scope.end
-    first_month = start if start is None or start.day == 1 else _next_month(start)
-    after_months = None if end is None else (
-        _next_month(end) if _next_month(end) - end == timedelta(days=1) else end.replace(day=1))
-    if first_month and after_months and first_month >= after_months:
-        return and_(model.span == DAY, *_within(model.day, start, end + timedelta(days=1)))
-    parts = [and_(model.span == MONTH, *_within(model.day, first_month, after_months))]
-    if start is not None and start < first_month:
-        parts.append(and_(model.span == DAY, *_within(model.day, start, first_month)))
-    if end is not None:
-        parts.append(and_(model.span == DAY, *_within(model.day, after_months,
-                                                      end + timedelta(days=1))))
-    return or_(*parts)
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
-def _within(column, low: date | None, high: date | None) -> list:
-    """low <= column < high, either bound optional."""
-    return ([column >= low] if low else []) + ([column < high] if high else [])
-
-
 def _sums():
     return (func.sum(RevenueDay.purchases), func.sum(RevenueDay.gross_minor),
             func.sum(RevenueDay.refunded_minor), func.sum(RevenueDay.chargeback_minor))
@@ -144,7 +74,7 @@ def _sums():
 
 def headline(scope: Scope) -> list[Totals]:
     """Totals per currency, by currency code."""
-    query = _rollup_filter(select(RevenueDay.currency, RevenueDay.ref_id, *_sums()),
+    query = rollup_filter(select(RevenueDay.currency, RevenueDay.ref_id, *_sums()),
                            RevenueDay, scope)
     query = query.where(RevenueDay.dimension == MATCHED).group_by(RevenueDay.currency,
                                                                  RevenueDay.ref_id)
@@ -174,9 +104,9 @@ def unique_buyers(scope: Scope) -> dict[str, int]:
             BuyerDay.network_id == scope.network_id,
             BuyerDay.server_id == (scope.server_id or ALL_SERVERS),
             BuyerDay.store == (scope.store or ALL_STORES),
-            *_within(BuyerDay.day, scope.start, None)).group_by(BuyerDay.currency)
+            *within(BuyerDay.day, scope.start, None)).group_by(BuyerDay.currency)
     else:
-        query = _purchase_query(PurchaseFilter(scope)).with_only_columns(
+        query = purchase_query(PurchaseFilter(scope)).with_only_columns(
             Purchase.currency, func.count(func.distinct(Purchase.username_key))
         ).group_by(Purchase.currency)
     return {currency: int(count) for currency, count in db.session.execute(query)}
@@ -208,7 +138,7 @@ def breakdown(scope: Scope, by: str, sort: str = "-net") -> list[Row]:
         group = (key, RevenueDay.currency)
     else:
         raise ValueError(f"unknown breakdown {by!r}")
-    query = _rollup_filter(query, RevenueDay, scope).group_by(*group).having(
+    query = rollup_filter(query, RevenueDay, scope).group_by(*group).having(
         func.sum(RevenueDay.purchases) > 0)
     rows = [Row(k, name, currency, int(n), int(gross), int(refunded) + int(charged_back))
             for k, name, currency, n, gross, refunded, charged_back in db.session.execute(query)]
@@ -217,7 +147,7 @@ def breakdown(scope: Scope, by: str, sort: str = "-net") -> list[Row]:
 
 def items(scope: Scope, sort: str = "-net") -> list[Row]:
     """Gross item totals per (item name, currency)."""
-    query = _rollup_filter(select(
+    query = rollup_filter(select(
         ItemDay.name, ItemDay.currency, func.sum(ItemDay.purchases), func.sum(ItemDay.quantity),
         func.sum(ItemDay.total_minor)), ItemDay, scope).group_by(ItemDay.name, ItemDay.currency)
     rows = [Row(name, name, currency, int(n), int(total), quantity=int(quantity))
@@ -249,10 +179,10 @@ def net_by_day(scope: Scope, monthly: bool = False) -> dict[str, list[tuple[date
     query = select(RevenueDay.day, RevenueDay.currency, net).where(
         RevenueDay.dimension == MATCHED).group_by(RevenueDay.day, RevenueDay.currency)
     if monthly:
-        query = _rollup_filter(query, RevenueDay, scope)
+        query = rollup_filter(query, RevenueDay, scope)
     else:
-        query = _place_filter(query, RevenueDay, scope).where(
-            RevenueDay.span == DAY, *_within(RevenueDay.day, scope.start, scope.end and (
+        query = place_filter(query, RevenueDay, scope).where(
+            RevenueDay.span == DAY, *within(RevenueDay.day, scope.start, scope.end and (
                 scope.end + timedelta(days=1))))
     series: dict[str, dict[date, int]] = {}
     for day, currency, amount in db.session.execute(query):
@@ -283,100 +213,5 @@ def currencies(network_id: int) -> list[str]:
     """Currencies the Network has been paid in."""
     query = _all_time_months(network_id).with_only_columns(RevenueDay.currency)
     return sorted(db.session.scalars(query.distinct()))
-
-
-# --- the purchase list ----------------------------------------------------------------
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
-
-
-def _purchase_query(f: PurchaseFilter):
-    scope = f.scope
-    query = select(Purchase).where(Purchase.network_id == scope.network_id)
-    if scope.server_id is not None:
-        query = query.where(Purchase.server_id == scope.server_id)
-    if scope.store:
-        query = query.where(Purchase.store == scope.store)
-    if scope.start is not None:
-        query = query.where(Purchase.purchased_at >= _start_of(scope.start))
-    if scope.end is not None:
-        query = query.where(Purchase.purchased_at < _start_of(scope.end + timedelta(days=1)))
-    if f.matched is not None:
-        query = query.where(Purchase.player_id.isnot(None) if f.matched
-                            else Purchase.player_id.is_(None))
-    for column, value in ((Purchase.campaign_id, f.campaign_id),
-                          (Purchase.creator_id, f.creator_id)):
-        if value is not None:
-            query = query.where(column.is_(None) if value == 0 else column == value)
-    if f.player:
-        query = query.where(Purchase.username_key.like(_like_prefix(f.player), escape="\\"))
-    return query
-
-
-def _like_prefix(text: str) -> str:
-    escaped = text.strip().casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
-
-
-def _with_relations(query):
-    return query.options(selectinload(Purchase.items), joinedload(Purchase.player),
-                         joinedload(Purchase.campaign), joinedload(Purchase.creator),
-                         joinedload(Purchase.server))
-
-
-def encode_cursor(purchase: Purchase) -> str:
-    micros = (purchase.purchased_at - EPOCH) // timedelta(microseconds=1)
-    return f"{micros}.{purchase.id}"
-
-
-_CURSOR = re.compile(r"(-?[0-9]{1,20})\.([0-9]{1,19})")
-MAX_ID = 2 ** 63 - 1  # BIGINT; SQLite refuses larger Python ints
-
-
-def decode_cursor(text: str) -> tuple[datetime, int]:
-    """Raises ValueError for anything that is not a cursor we made (or could have made)."""
-    match = _CURSOR.fullmatch(text)
-    if match is None:
-        raise ValueError("not a cursor")
-    purchase_id = int(match[2])
-    if purchase_id > MAX_ID:
-        raise ValueError("cursor id out of range")
-    try:
-        moment = EPOCH + timedelta(microseconds=int(match[1]))
-    except OverflowError:
-        raise ValueError("cursor time out of range") from None
-    return moment, purchase_id
-
-
-def purchase_page(f: PurchaseFilter, *, after: str | None = None, before: str | None = None,
-                  size: int = 50) -> Page:
-    """One page, newest first. ``after``: the page older than that cursor; ``before``: newer."""
-    key = tuple_(Purchase.purchased_at, Purchase.id)
-    query = _with_relations(_purchase_query(f)).limit(size + 1)
-    if before:
-        query = query.where(key > tuple_(*decode_cursor(before))).order_by(
-            Purchase.purchased_at, Purchase.id)
-        rows = db.session.scalars(query).all()
-        more_newer = len(rows) > size
-        rows = list(reversed(rows[:size]))
-        return _page(rows, older=bool(rows), newer=more_newer)
-    if after:
-        query = query.where(key < tuple_(*decode_cursor(after)))
-    query = query.order_by(Purchase.purchased_at.desc(), Purchase.id.desc())
-    rows = db.session.scalars(query).all()
-    return _page(rows[:size], older=len(rows) > size, newer=bool(after) and bool(rows))
-
-
-def _page(rows, older: bool, newer: bool) -> Page:
-    return Page(rows, older=encode_cursor(rows[-1]) if older else None,
-                newer=encode_cursor(rows[0]) if newer else None)
-
-
-def iter_purchases(f: PurchaseFilter, chunk: int = 500):
-    """Every purchase of the filter, newest first, loaded ``chunk`` at a time (for CSV)."""
-    query = _with_relations(_purchase_query(f)).order_by(
-        Purchase.purchased_at.desc(), Purchase.id.desc()).execution_options(yield_per=chunk)
-    yield from db.session.scalars(query)
 
 

@@ -6,16 +6,16 @@ finds the purchase by player, package and total (EnderPay). Both return
 """
 from sqlalchemy import exists, select
 
+from events import Item, PurchaseEvent
 from extensions import db
 from ledger import locks, purchases
 from ledger.corrections import CorrectionError, apply_reversal
 from models import Adjustment, Purchase, PurchaseItem, Server
 from models.base import fold
-from providers.base import Item, PurchaseEvent
 
 
 def reverse_by_transaction(server: Server, store: str, event) -> tuple[bool, str | None]:
-    """Apply ``event`` (providers.base.ReversalEvent) to the purchase it names."""
+    """Apply ``event`` (events.ReversalEvent) to the purchase it names."""
     purchase = db.session.scalar(select(Purchase).filter_by(
         server_id=server.id, store=store, transaction_id=event.transaction_id))
     if purchase is None:
@@ -29,7 +29,7 @@ def reverse_by_transaction(server: Server, store: str, event) -> tuple[bool, str
 
 
 def reverse_by_match(server: Server, store: str, event, delivery_id: int | None) -> tuple[bool, str | None]:
-    """Apply ``event`` (providers.base.MatchedReversalEvent).
+    """Apply ``event`` (events.MatchedReversalEvent).
 
     The most recent purchase of the same player, gross and currency (and item,
     when named) with no reversal of this kind yet is reversed in full (what

@@ -23,25 +23,22 @@ and exact. (A range that ends in the past cannot be answered this way; ledger.re
 counts it from that range's purchases.) A repeat purchase on a buyer's last day costs
 one locking SELECT of the buyer's four scope rows.
 
-``rebuild_rollups()`` recomputes everything from purchases and adjustments (used by
-bench/revenue after a bulk insert, and by the tests as the reference).
+``rebuild_rollups(network_id)`` recomputes a Network's rows (or all) from purchases and
+adjustments: after deleting a Server, Campaign or Creator (whose foreign keys the rows do
+not have), after bench/revenue's bulk insert, and in the tests as the reference.
 """
 from collections import Counter
 from datetime import date, timezone
 
-from sqlalchemy import (UniqueConstraint, bindparam, case, delete, func, insert, literal, select,
-                        update)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import case, delete, func, insert, literal, select
 
 from extensions import db
-from ledger.prepared import Prepared
+from ledger import prepared
 from models import Adjustment, Buyer, BuyerDay, ItemDay, Purchase, PurchaseItem, RevenueDay
 from models.purchase import CHARGEBACK, REFUND
 from models.rollup import ALL_SERVERS, ALL_STORES, CAMPAIGN, CREATOR, DAY, MATCHED, MONTH
 
 _MEASURE = {REFUND: "refunded_minor", CHARGEBACK: "chargeback_minor"}
-_REVENUE_MEASURES = ("purchases", "gross_minor", "refunded_minor", "chargeback_minor")
-_ITEM_MEASURES = ("purchases", "quantity", "total_minor")
 
 
 def purchase_day(purchase) -> date:
@@ -57,7 +54,7 @@ def add_purchase(conn, purchase, items) -> None:
         total = totals.setdefault(item.name, [0, 0, 0])
         total[0], total[1], total[2] = total[0] + 1, total[1] + item.quantity, \
             total[2] + item.total_minor
-    _bump_spans(conn, ItemDay, purchase, [({"name": name}, dict(zip(_ITEM_MEASURES, total)))
+    _bump_spans(conn, ItemDay, purchase, [({"name": name}, dict(zip(prepared.ITEM_MEASURES, total)))
                                           for name, total in sorted(totals.items())])
     _add_buyer(conn, purchase)
 
@@ -94,7 +91,7 @@ def _count(purchase: Purchase, sign: int) -> None:
 
 
 def _bump_dimensions(conn, purchase, deltas: dict) -> None:
-    deltas = {name: deltas.get(name, 0) for name in _REVENUE_MEASURES}
+    deltas = {name: deltas.get(name, 0) for name in prepared.REVENUE_MEASURES}
     _bump_spans(conn, RevenueDay, purchase, [
         ({"dimension": dimension, "ref_id": ref_id}, deltas)
         for dimension, ref_id in sorted(((MATCHED, 1 if purchase.player_id else 0),
@@ -123,10 +120,10 @@ def _add_buyer(conn, purchase) -> None:
                for store in (purchase.store, ALL_STORES)}
     while pending:
         found = {(server_id, store): (buyer_id, last_day) for buyer_id, server_id, store, last_day
-                 in _LOCK_BUYERS.rows(conn, {**key, "server_id": purchase.server_id,
+                 in prepared.LOCK_BUYERS.rows(conn, {**key, "server_id": purchase.server_id,
                                              "store": purchase.store})}
         later = [scope for scope in sorted(pending & found.keys()) if found[scope][1] < day]
-        _MOVE_BUYER.execute_many(conn, [{"buyer_id": found[scope][0], "day": day}
+        prepared.MOVE_BUYER.execute_many(conn, [{"buyer_id": found[scope][0], "day": day}
                                         for scope in later])
         for server_id, store in later:
             moves[(server_id, store, found[(server_id, store)][1])] -= 1
@@ -134,7 +131,7 @@ def _add_buyer(conn, purchase) -> None:
         new = sorted(pending - found.keys())
         inserted = set()
         for server_id, store in new:  # one by one: RETURNING says which ones were new
-            if _INSERT_BUYER[conn.dialect.name].execute(conn, {
+            if prepared.INSERT_BUYER[conn.dialect.name].execute(conn, {
                     **key, "server_id": server_id, "store": store, "last_day": day}).fetchone():
                 inserted.add((server_id, store))
                 moves[(server_id, store, day)] += 1
@@ -144,44 +141,9 @@ def _add_buyer(conn, purchase) -> None:
                      for (server_id, store, when), n in sorted(moves.items()) if n])
 
 
-def _upsert(model, measures: tuple[str, ...]) -> dict:
-    """Per dialect: INSERT a row, or add its ``measures`` to the row with the same key."""
-    table = model.__table__
-    key = next(c for c in table.constraints if isinstance(c, UniqueConstraint))
-    statements = {}
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite)):
-        statement = dialect.insert(table)
-        statements[name] = statement.on_conflict_do_update(
-            index_elements=[column.name for column in key.columns],
-            set_={m: table.c[m] + statement.excluded[m] for m in measures})
-    columns = tuple(column.name for column in table.columns if column.name != "id")
-    return {name: Prepared(statement, columns) for name, statement in statements.items()}
-
-
-_UPSERT = {RevenueDay: _upsert(RevenueDay, _REVENUE_MEASURES),
-           ItemDay: _upsert(ItemDay, _ITEM_MEASURES),
-           BuyerDay: _upsert(BuyerDay, ("buyers",))}
-_BUYERS = Buyer.__table__
-_LOCK_BUYERS = Prepared(select(_BUYERS.c.id, _BUYERS.c.server_id, _BUYERS.c.store, _BUYERS.c.last_day) \
-    .where(_BUYERS.c.network_id == bindparam("network_id"),
-           _BUYERS.c.currency == bindparam("currency"),
-           _BUYERS.c.buyer_key == bindparam("buyer_key"),
-           _BUYERS.c.server_id.in_([bindparam("server_id"), ALL_SERVERS]),
-           _BUYERS.c.store.in_([bindparam("store"), ALL_STORES])) \
-    .order_by(_BUYERS.c.id).with_for_update())
-_MOVE_BUYER = Prepared(update(_BUYERS).where(_BUYERS.c.id == bindparam("buyer_id"))
-                       .values(last_day=bindparam("day")))
-_INSERT_BUYER = {
-    name: Prepared(dialect.insert(_BUYERS).on_conflict_do_nothing(
-        index_elements=["network_id", "server_id", "store", "currency", "buyer_key"])
-        .returning(_BUYERS.c.server_id, _BUYERS.c.store),
-        ("network_id", "server_id", "store", "currency", "buyer_key", "last_day"))
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
-
-
 def _bump(conn, model, rows: list[dict]) -> None:
     """Add each row's measures to the rollup row with its key (created at 0 if missing)."""
-    _UPSERT[model][conn.dialect.name].execute_many(conn, rows)
+    prepared.UPSERT[model][conn.dialect.name].execute_many(conn, rows)
 
 
 # --- from scratch ---------------------------------------------------------------------

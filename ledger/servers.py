@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from extensions import db
 from ledger import rollups
-from ledger.secrets import digest, new_api_key, new_project_id
+from ledger.crypto import digest, new_api_key, new_project_id
 from models import Network, Server
 
 

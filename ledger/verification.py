@@ -10,43 +10,38 @@ from uuid import UUID
 
 from sqlalchemy import or_, select
 
+from events import StoreActivityEvent
 from extensions import db
 from ledger.store_events import record_activity
 from models import Player, Server
 from models.base import fold
 from models.store_event import VISIT
-from providers.base import StoreActivityEvent
 
 EVERYONE, JOINED, BLOCKLIST = "everyone", "joined", "blocklist"
-RULES = {
-    EVERYONE: "Everyone may log in",
-    JOINED: "Only players who have joined this Server",
-    BLOCKLIST: "Everyone except the players on the block list",
-}
 DEFAULT_MESSAGE = "Join our Minecraft server once before using the store."
 
 
-def answer(server: Server, store: str, settings: dict, request, delivery_id: int | None) -> dict:
-    """The reply body for ``request`` (providers.base.VerificationRequest); records the visit."""
-    verified = _allowed(server, settings, request)
-    visit = StoreActivityEvent(kind=VISIT, occurred_at=request.occurred_at, username=request.username,
-                               uuid=request.uuid, detail={"verified": verified})
+def answer(server: Server, store: str, settings: dict, asked, delivery_id: int | None) -> dict:
+    """The reply body for ``asked`` (events.VerificationRequest); records the visit."""
+    verified = _allowed(server, settings, asked)
+    visit = StoreActivityEvent(kind=VISIT, occurred_at=asked.occurred_at, username=asked.username,
+                               uuid=asked.uuid, detail={"verified": verified})
     record_activity(server, store, visit, delivery_id)
     if verified:
         return {"verified": True}
     return {"verified": False, "message": settings.get("verify_message") or DEFAULT_MESSAGE}
 
 
-def _allowed(server: Server, settings: dict, request) -> bool:
+def _allowed(server: Server, settings: dict, asked) -> bool:
     rule = settings.get("verify_rule") or EVERYONE
     if rule == EVERYONE:
         return True
-    keys = {_key(value) for value in (request.username, request.uuid) if value}
+    keys = {_key(value) for value in (asked.username, asked.uuid) if value}
     blocked = {_key(entry) for entry in settings.get("verify_blocklist") or ()}
     if keys & blocked:
         return False
     if rule == JOINED:
-        return _has_joined(server.id, request.username, request.uuid)
+        return _has_joined(server.id, asked.username, asked.uuid)
     return True  # BLOCKLIST, and not on it
 
 

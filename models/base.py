@@ -1,7 +1,8 @@
 """Helpers shared by the models: UTC time and case-insensitive keys."""
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import DateTime, ForeignKey, String, TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column
 
 
 def utcnow() -> datetime:
@@ -35,3 +36,15 @@ def render_migration_type(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
     return False
+
+
+class NetworkNamed:
+    """The columns a Network's Campaign and Creator share: an id, the Network, a name and when
+    it was made. Each adds its code (unique in the Network in any letter case: ``code_key``
+    is the folded code)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"),
+                                            index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

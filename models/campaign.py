@@ -2,21 +2,16 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.base import UTCDateTime, utcnow
+from models.base import NetworkNamed
 
 
-class Campaign(db.Model):
-    """Something that brings players in: join hostnames and/or a code."""
+class Campaign(NetworkNamed, db.Model):
+    """Something that brings players in: join hostnames and/or a code (optional)."""
 
     __tablename__ = "campaigns"
     __table_args__ = (UniqueConstraint("network_id", "code_key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
     code: Mapped[str | None] = mapped_column(String(64))
     code_key: Mapped[str | None] = mapped_column(String(64))
-    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     hostnames = relationship("CampaignHostname", back_populates="campaign",
                              cascade="all, delete-orphan", order_by="CampaignHostname.hostname")

@@ -1,19 +1,14 @@
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
-from models.base import UTCDateTime, utcnow
+from models.base import NetworkNamed
 
 
-class Creator(db.Model):
-    """A content creator whose code buyers enter at checkout."""
+class Creator(NetworkNamed, db.Model):
+    """A content creator whose code (required) buyers enter at checkout."""
 
     __tablename__ = "creators"
     __table_args__ = (UniqueConstraint("network_id", "code_key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
     code: Mapped[str] = mapped_column(String(64))
     code_key: Mapped[str] = mapped_column(String(64))
-    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

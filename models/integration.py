@@ -7,7 +7,7 @@ from models.base import UTCDateTime, utcnow
 
 
 class Integration(db.Model):
-    """A store connected to a Server. The secret is Fernet-encrypted (see ledger.secrets)."""
+    """A store connected to a Server. The secret is Fernet-encrypted (see ledger.crypto)."""
 
     __tablename__ = "integrations"
     __table_args__ = (UniqueConstraint("server_id", "store"),)

@@ -31,21 +31,26 @@ ALL_SERVERS = 0
 ALL_STORES = ""
 
 
-class RevenueDay(db.Model):
-    __tablename__ = "revenue_days"
-    __table_args__ = (
-        UniqueConstraint("server_id", "span", "day", "currency", "store", "dimension", "ref_id"),
-        Index("ix_revenue_days_network", "network_id", "dimension", "span", "day"),
-    )
+class _SpanRow:
+    """The columns every per-day / per-month rollup row starts with. No foreign keys: rollups
+    are derived data, rebuilt by ledger.rollups.rebuild_rollups()."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # No foreign keys: rollups are derived data, rebuilt by ledger.rollups.rebuild_rollups().
     network_id: Mapped[int] = mapped_column(Integer)
     server_id: Mapped[int] = mapped_column(Integer)
     span: Mapped[str] = mapped_column(String(5))
     day = mapped_column(Date, nullable=False)
     currency: Mapped[str] = mapped_column(String(3))
     store: Mapped[str] = mapped_column(String(32))
+
+
+class RevenueDay(_SpanRow, db.Model):
+    __tablename__ = "revenue_days"
+    __table_args__ = (
+        UniqueConstraint("server_id", "span", "day", "currency", "store", "dimension", "ref_id"),
+        Index("ix_revenue_days_network", "network_id", "dimension", "span", "day"),
+    )
+
     dimension: Mapped[str] = mapped_column(String(8))
     ref_id: Mapped[int] = mapped_column(Integer)
     purchases: Mapped[int] = mapped_column(Integer, default=0)
@@ -54,20 +59,13 @@ class RevenueDay(db.Model):
     chargeback_minor: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class ItemDay(db.Model):
+class ItemDay(_SpanRow, db.Model):
     __tablename__ = "item_days"
     __table_args__ = (
         UniqueConstraint("server_id", "span", "day", "currency", "store", "name"),
         Index("ix_item_days_network", "network_id", "span", "day"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    network_id: Mapped[int] = mapped_column(Integer)
-    server_id: Mapped[int] = mapped_column(Integer)
-    span: Mapped[str] = mapped_column(String(5))
-    day = mapped_column(Date, nullable=False)
-    currency: Mapped[str] = mapped_column(String(3))
-    store: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     purchases: Mapped[int] = mapped_column(Integer, default=0)
     quantity: Mapped[int] = mapped_column(BigInteger, default=0)

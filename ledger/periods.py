@@ -1,0 +1,69 @@
+"""Which rows a page covers: a Network or Server, an optional store, a period of UTC days.
+
+Rollup rows are kept per day and per month (models/rollup.py); ``rollup_filter`` picks
+whole months from month rows and the days at the period's edges from day rows.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, or_
+
+from models.rollup import DAY, MONTH
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which purchases a page covers. ``end`` is inclusive; None means open-ended."""
+
+    network_id: int
+    server_id: int | None = None
+    start: date | None = None
+    end: date | None = None
+    store: str | None = None
+
+
+def rollup_filter(query, model, scope: Scope):
+    return place_filter(query, model, scope).where(_period(model, scope))
+
+
+def place_filter(query, model, scope: Scope):
+    """Network, Server and store; not the period."""
+    query = query.where(model.network_id == scope.network_id)
+    if scope.server_id is not None:
+        query = query.where(model.server_id == scope.server_id)
+    if scope.store:
+        query = query.where(model.store == scope.store)
+    return query
+
+
+def _period(model, scope: Scope):
+    """Rollup rows covering the period: whole months from month rows, its edges from day rows."""
+    start, end = scope.start, scope.end
+    first_month = start if start is None or start.day == 1 else next_month(start)
+    after_months = None if end is None else (
+        next_month(end) if next_month(end) - end == timedelta(days=1) else end.replace(day=1))
+    if first_month and after_months and first_month >= after_months:
+        return and_(model.span == DAY, *within(model.day, start, end + timedelta(days=1)))
+    parts = [and_(model.span == MONTH, *within(model.day, first_month, after_months))]
+    if start is not None and start < first_month:
+        parts.append(and_(model.span == DAY, *within(model.day, start, first_month)))
+    if end is not None:
+        parts.append(and_(model.span == DAY, *within(model.day, after_months,
+                                                      end + timedelta(days=1))))
+    return or_(*parts)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def within(column, low: date | None, high: date | None) -> list:
+    """low <= column < high, either bound optional."""
+    return ([column >= low] if low else []) + ([column < high] if high else [])
+
+
+
+
+def start_of(day: date) -> datetime:
+    """The first moment of a UTC day."""
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
