@@ -1,6 +1,6 @@
 """HTTP layer: each module holds one feature's routes as ``bp``."""
 from blueprints import (api, auth, campaigns, creators, gateway, integrations, networks, players,
-                        revenue, servers, web, webhooks)
+                        revenue, servers, template_helpers, web, webhooks)
 
 MODULES = (web, auth, networks, servers, campaigns, creators, players, api, webhooks, integrations,
            revenue, gateway)
@@ -10,3 +10,4 @@ def register_blueprints(app) -> None:
     for module in MODULES:
         app.register_blueprint(module.bp)
     web.install(app)
+    template_helpers.install(app)

@@ -1,6 +1,7 @@
 """Who may see what: every object is reached through a Network the user belongs to.
 
-An object of another Network gives 404, exactly like one that does not exist.
+An object of another Network gives 404, exactly like one that does not exist. Actions
+only an owner may take give 403 to a member who is not one (``owned_*_or_403``).
 """
 from flask import abort
 from flask_login import current_user
@@ -22,8 +23,9 @@ def network_or_404(network_id: int) -> Network:
     return membership_for(network_id).network
 
 
-def owned_network_or_404(network_id: int) -> Network:
-    """For actions only the owner may take (members, deleting servers)."""
+def owned_network_or_403(network_id: int) -> Network:
+    """For actions only an owner may take (members, deleting, secrets and keys): 404 for
+    another Network's, 403 for a member who is not an owner."""
     membership = membership_for(network_id)
     if membership.role != OWNER:
         abort(403)
@@ -47,10 +49,11 @@ def server_or_404(server_id: int) -> Server:
     return row_or_404(Server, server_id)
 
 
-def owned_server_or_404(server_id: int) -> Server:
-    """A Server whose Network the user owns: changing integrations and their secrets."""
+def owned_server_or_403(server_id: int) -> Server:
+    """A Server whose Network the user owns (404 / 403 as owned_network_or_403): changing
+    integrations and their secrets."""
     server = server_or_404(server_id)
-    owned_network_or_404(server.network_id)
+    owned_network_or_403(server.network_id)
     return server
 
 

@@ -1,13 +1,10 @@
 """A Network's Creators: the codes buyers enter at checkout."""
-from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import login_required
+from flask import Blueprint
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from blueprints.access import network_or_404, object_in_network_or_404, owned_network_or_404
-from blueprints.campaigns import DeleteForm, saved
-from extensions import db
+from blueprints.attribution import Kind, register
 from ledger import campaigns
 from models import Creator
 
@@ -19,41 +16,13 @@ class CreatorForm(FlaskForm):
     code = StringField("Code", validators=[DataRequired(), Length(max=64)])
 
 
-@bp.before_request
-@login_required
-def _require_login():
-    pass
-
-
-@bp.route("/", methods=["GET", "POST"])
-def index(network_id: int):
-    network = network_or_404(network_id)
-    form = CreatorForm()
-    if form.validate_on_submit() and saved(form, lambda: campaigns.create_creator(
-            network, form.name.data, form.code.data)):
-        return redirect(url_for("creators.index", network_id=network.id))
-    return render_template("creators/index.html", network=network, form=form,
-                           creators=campaigns.creators_of(network), delete_form=DeleteForm())
-
-
-@bp.route("/<int:creator_id>/edit", methods=["GET", "POST"])
-def edit(network_id: int, creator_id: int):
-    network = network_or_404(network_id)
-    creator = object_in_network_or_404(Creator, creator_id, network.id)
-    form = CreatorForm(obj=creator)
-    if form.validate_on_submit() and saved(form, lambda: campaigns.update_creator(
-            creator, form.name.data, form.code.data)):
-        return redirect(url_for("creators.index", network_id=network.id))
-    return render_template("creators/edit.html", network=network, creator=creator, form=form)
-
-
-@bp.post("/<int:creator_id>/delete")
-def delete(network_id: int, creator_id: int):
-    """Owners only: the Network's revenue is recounted without it."""
-    network = owned_network_or_404(network_id)
-    creator = object_in_network_or_404(Creator, creator_id, network.id)
-    if DeleteForm().validate_on_submit():
-        campaigns.delete(creator)
-        db.session.commit()
-        flash(f"Creator {creator.name} deleted; their purchases keep no Creator.", "success")
-    return redirect(url_for("creators.index", network_id=network.id))
+register(bp, Kind(
+    endpoint="creators", noun="Creator", plural="Creators", model=Creator,
+    intro="A purchase made with a Creator's code (any letter case) is credited to them.",
+    form=CreatorForm, listed=campaigns.creators_of,
+    create=lambda network, form: campaigns.create_creator(network, form.name.data,
+                                                          form.code.data),
+    update=lambda creator, form: campaigns.update_creator(creator, form.name.data,
+                                                          form.code.data),
+    cells=lambda creator: {"Code": [creator.code]},
+    keeps="their purchases keep no Creator"))

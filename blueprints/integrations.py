@@ -4,23 +4,17 @@ Secrets are shown once, in the reply to the POST that created them, and never ag
 HTMX requests get the card partial back; plain form posts get the whole page.
 """
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
 from markupsafe import Markup
 
 import providers
-from blueprints.access import owned_server_or_404, server_or_404
+import runtime
+from blueprints.access import owned_server_or_403, server_or_404
 from extensions import db
-from ledger import deliveries
+from ledger import deliveries, rejections
 from ledger import integrations as service
 from models import Server
 
 bp = Blueprint("integrations", __name__, url_prefix="/servers/<int:server_id>/integrations")
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    pass
 
 
 @bp.get("", strict_slashes=False)
@@ -38,13 +32,13 @@ def card(server_id: int, store: str):
 
 @bp.post("/<store>/connect")
 def connect(server_id: int, store: str):
-    server, module = owned_server_or_404(server_id), _module(store)
+    server, module = owned_server_or_403(server_id), _module(store)
     if service.find(server.id, module.NAME):
         return _reply(server, module, error=f"{module.TITLE} is already connected.")
     try:
         settings = service.settings_for(module, request.form)
-        _, secret = service.connect(server, module.NAME, secret=_pasted_secret(module),
-                                    settings=settings)
+        _, secret = service.connect(server, module.NAME, runtime.secret_box(),
+                                    secret=_pasted_secret(module), settings=settings)
     except service.IntegrationError as exc:
         return _reply(server, module, error=str(exc))
     db.session.commit()
@@ -53,10 +47,10 @@ def connect(server_id: int, store: str):
 
 @bp.post("/<store>/regenerate")
 def regenerate(server_id: int, store: str):
-    server, module = owned_server_or_404(server_id), _module(store)
+    server, module = owned_server_or_403(server_id), _module(store)
     integration = service.find(server.id, module.NAME) or abort(404)
     try:
-        secret = service.regenerate(integration, _pasted_secret(module))
+        secret = service.regenerate(integration, runtime.secret_box(), _pasted_secret(module))
     except service.IntegrationError as exc:
         return _reply(server, module, error=str(exc))
     db.session.commit()
@@ -65,10 +59,10 @@ def regenerate(server_id: int, store: str):
 
 @bp.post("/<store>/settings")
 def settings(server_id: int, store: str):
-    server, module = owned_server_or_404(server_id), _module(store)
+    server, module = owned_server_or_403(server_id), _module(store)
     integration = service.find(server.id, module.NAME) or abort(404)
     try:
-        service.update_settings(integration, request.form)
+        service.update_settings(integration, module, request.form)
     except service.IntegrationError as exc:
         return _reply(server, module, error=str(exc))
     db.session.commit()
@@ -77,7 +71,7 @@ def settings(server_id: int, store: str):
 
 @bp.post("/<store>/disconnect")
 def disconnect(server_id: int, store: str):
-    server, module = owned_server_or_404(server_id), _module(store)
+    server, module = owned_server_or_403(server_id), _module(store)
     integration = service.find(server.id, module.NAME)
     if integration is not None:
         service.disconnect(integration)
@@ -95,7 +89,7 @@ def delivery_log(server_id: int, store: str):
     page = deliveries.page(server.id, module.NAME, number)
     return render_template("integrations/deliveries.html", server=server, module=module, page=page,
                            integration=service.find(server.id, module.NAME),
-                           unlogged=deliveries.refused_not_logged(server.id, module.NAME))
+                           unlogged=rejections.not_logged(server.id, module.NAME))
 
 
 def _pasted_secret(module) -> str | None:
@@ -114,7 +108,7 @@ def _card(server: Server, module, integration=..., **shown) -> dict:
         integration = service.find(server.id, module.NAME)
     return dict(server=server, module=module, integration=integration,
                 status=service.status(integration),
-                webhook_url=service.webhook_url(server, module.NAME) if integration else None,
+                webhook_url=runtime.webhook_url(server, module.NAME) if integration else None,
                 **shown)
 
 

@@ -1,13 +1,14 @@
 """Networks: the list, creating one, its Servers and its members."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from blueprints.access import is_owner, network_or_404, owned_network_or_403
 from blueprints.servers import show_key_once
-from blueprints.access import is_owner, network_or_404, owned_network_or_404
+from blueprints.flow import committed
 from extensions import db
 from ledger import accounts
 from ledger.servers import create_server
@@ -35,20 +36,12 @@ class MemberForm(FlaskForm):
     role = SelectField("Role", choices=[MEMBER, OWNER], default=MEMBER)
 
 
-@bp.before_request
-@login_required
-def _require_login():
-    pass
-
-
 @bp.route("/", methods=["GET", "POST"])
 def index():
     form = NetworkForm()
     if form.validate_on_submit():
         network = accounts.create_network(current_user, form.name.data)
-        db.session.commit()
-        flash(f"Network {network.name} created.", "success")
-        return redirect(url_for("networks.show", network_id=network.id))
+        return committed(f"Network {network.name} created.", "networks.show", network_id=network.id)
     networks = db.session.scalars(select(Network).join(Membership).filter(
         Membership.user_id == current_user.id).order_by(Network.name)).all()
     return render_template("networks/index.html", networks=networks, form=form)
@@ -71,7 +64,7 @@ def show(network_id: int):
 def members(network_id: int):
     """Everyone in the Network sees who is in it; only owners add people."""
     if request.method == "POST":
-        owned_network_or_404(network_id)
+        owned_network_or_403(network_id)
     network = network_or_404(network_id)
     form = MemberForm()
     if form.validate_on_submit():
@@ -81,17 +74,16 @@ def members(network_id: int):
         except accounts.AccountError as exc:
             form.email.errors.append(str(exc))
         else:
-            db.session.commit()
-            flash(f"{membership.user.email} is now a {membership.role} of {network.name}.", "success")
-            return redirect(url_for("networks.members", network_id=network.id))
+            return committed(f"{membership.user.email} is now a {membership.role} of "
+                             f"{network.name}.", "networks.members", network_id=network.id)
     return render_template("networks/members.html", network=network, form=form,
-                           is_owner=is_owner(network_id), remove_form=RemoveMemberForm())
+                           is_owner=is_owner(network_id))
 
 
 @bp.post("/<int:network_id>/members/<int:user_id>/remove")
 def remove_member(network_id: int, user_id: int):
     """Owners only. Removing yourself is allowed while another owner remains."""
-    network = owned_network_or_404(network_id)
+    network = owned_network_or_403(network_id)
     membership = db.session.scalar(select(Membership).filter_by(network_id=network.id,
                                                                 user_id=user_id))
     if membership is None:

@@ -1,6 +1,5 @@
 """A Server's players: search by name (HTMX live search), paginated."""
 from flask import Blueprint, render_template, request
-from flask_login import login_required
 
 from blueprints.access import server_or_404
 from ledger.players import search_players
@@ -9,7 +8,6 @@ bp = Blueprint("players", __name__)
 
 
 @bp.get("/servers/<int:server_id>/players")
-@login_required
 def index(server_id: int):
     server = server_or_404(server_id)
     query = request.args.get("q", "").strip()[:32]

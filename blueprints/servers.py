@@ -1,11 +1,11 @@
 """A Server's page: its project ID and plugin API URL, rename, new plugin key, delete."""
-from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import login_required
+from flask import Blueprint, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from blueprints.access import is_owner, owned_network_or_404, server_or_404
+from blueprints.access import is_owner, owned_network_or_403, server_or_404
+from blueprints.flow import committed
 from extensions import db
 from ledger.servers import delete_server, regenerate_api_key, rename_server
 
@@ -18,12 +18,6 @@ class RenameForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """No fields: a POST with a CSRF token."""
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    pass
 
 
 @bp.get("/<int:server_id>")
@@ -39,16 +33,14 @@ def rename(server_id: int):
     if not form.validate_on_submit():
         return _render_show(server, form), 400
     rename_server(server, form.name.data)
-    db.session.commit()
-    flash("Server renamed.", "success")
-    return redirect(url_for("servers.show", server_id=server.id))
+    return committed("Server renamed.", "servers.show", server_id=server.id)
 
 
 @bp.post("/<int:server_id>/key")
 def regenerate_key(server_id: int):
     """Owners only: a new key cuts the game server off until it is pasted into the plugin."""
     server = server_or_404(server_id)
-    owned_network_or_404(server.network_id)
+    owned_network_or_403(server.network_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("servers.show", server_id=server.id))
     key = regenerate_api_key(server)
@@ -60,14 +52,13 @@ def regenerate_key(server_id: int):
 def delete(server_id: int):
     """Owners only: a confirmation page, then the delete."""
     server = server_or_404(server_id)
-    network = owned_network_or_404(server.network_id)
+    network = owned_network_or_403(server.network_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         name = server.name
         delete_server(server)
-        db.session.commit()
-        flash(f"Server {name} and its players and purchases were deleted.", "success")
-        return redirect(url_for("networks.show", network_id=network.id))
+        return committed(f"Server {name} and its players and purchases were deleted.",
+                         "networks.show", network_id=network.id)
     return render_template("servers/delete.html", server=server, network=network, form=form)
 
 

@@ -1,15 +1,26 @@
-"""App-wide HTTP behaviour: the home page, error pages, security headers, template helpers."""
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+"""App-wide HTTP behaviour: the home page, the one login guard, error pages, security headers.
+
+Every endpoint needs a signed-in user except those in PUBLIC_ENDPOINTS, which authenticate
+each request themselves (signatures, Bearer keys) or are how one signs in.
+"""
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from extensions import login_manager
-from ledger import accounts, integrations
-from providers.base import exponent
+from extensions import expect_writes, forget_writes, login_manager
+from ledger import accounts
 
 bp = Blueprint("web", __name__)
 
+PUBLIC_ENDPOINTS = frozenset({
+    "static", "web.healthz", "web.favicon",
+    "auth.setup", "auth.login",  # signing in
+    "webhooks.receive",  # store webhooks: signed
+    "gateway.callback", "gateway.api_mark_paid",  # CraftingStore and its payment provider
+    "api.join",  # the game server plugin: Bearer plugin key
+})
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # The one script allowed from outside: htmx, pinned by its Subresource Integrity hash in
 # base.html (the same bytes as static/htmx.min.js, npm's htmx.org@2.0.4 dist file).
 CDN_HTMX = "https://unpkg.com/htmx.org@2.0.4/dist/htmx.min.js"
@@ -18,8 +29,6 @@ HSTS = "max-age=31536000"
 
 @bp.get("/")
 def index():
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login"))
     return redirect(url_for("networks.index"))
 
 
@@ -28,13 +37,49 @@ def healthz():
     return {"status": "ok"}
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it on pages without a <link rel=icon> (an HTMX partial opened alone)."""
+    return current_app.send_static_file("favicon.svg")
+
+
+def install(app) -> None:
+    """The app-wide hooks: users from sessions, the login guard, write intent, errors, headers."""
+    login_manager.user_loader(accounts.user_for_session)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    app.before_request(_require_login)
+    app.before_request(_declare_writes)
+    app.teardown_request(_end_writes)
+    app.register_error_handler(HTTPException, _http_error)
+    app.after_request(_security_headers)
+    app.session_interface = _Sessions()
+
+
+def _require_login():
+    """The one login guard: anything not public needs a signed-in user."""
+    if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+        return None  # no such page (404), or public
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def _declare_writes():
+    """A request that may change something starts its transactions ready to write
+    (extensions.expect_writes: on SQLite, BEGIN IMMEDIATE)."""
+    g.writes_token = expect_writes(request.method not in SAFE_METHODS)
+
+
+def _end_writes(error=None):
+    token = g.pop("writes_token", None)
+    if token is not None:
+        forget_writes(token)
+
+
 def _is_api(path: str) -> bool:
     """Webhooks and the plugin API: JSON errors, no cookie session."""
     return path.startswith("/api/")
-
-
-def _wants_json() -> bool:
-    return _is_api(request.path)
 
 
 class _Sessions(SecureCookieSessionInterface):
@@ -48,44 +93,12 @@ class _Sessions(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
-def _error(code: int, message: str):
-    if _wants_json():
-        return jsonify(error=message), code
-    return render_template("error.html", code=code, message=message), code
-
-
-def format_money(amount_minor: int | None, currency: str) -> str:
-    """12345, "USD" -> "123.45 USD" (exact, from integers)."""
-    if amount_minor is None:
-        return ""
-    places = exponent(currency)
-    sign = "-" if amount_minor < 0 else ""
-    whole, frac = divmod(abs(amount_minor), 10 ** places)
-    text = f"{whole:,}" + (f".{frac:0{places}d}" if places else "")
-    return f"{sign}{text} {currency}"
-
-
-def install(app) -> None:
-    @login_manager.user_loader
-    def load_user(session_id: str):
-        return accounts.user_for_session(session_id)
-
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = None
-
-    app.register_error_handler(HTTPException, _http_error)
-
-    app.jinja_env.filters["money"] = format_money
-    app.jinja_env.globals["public_url"] = integrations.public_url
-    app.after_request(_security_headers)
-    app.session_interface = _Sessions()
-
-
 def _http_error(exc: HTTPException):
     """Every HTTP error as JSON under /api/, as a page elsewhere; 500s never show internals."""
-    if exc.code == 500 or not exc.description:
-        return _error(exc.code, exc.name)
-    return _error(exc.code, exc.description)
+    message = exc.name if exc.code == 500 or not exc.description else exc.description
+    if _is_api(request.path):
+        return jsonify(error=message), exc.code
+    return render_template("error.html", code=exc.code, message=message), exc.code
 
 
 def _security_headers(response):

@@ -4,6 +4,7 @@ import time
 from flask import Blueprint, abort, current_app, jsonify, request
 
 import providers
+import runtime
 from extensions import csrf, limiter
 from ledger import deliveries, ingest
 
@@ -25,7 +26,8 @@ def receive(store: str):
                               f"{current_app.config['WEBHOOK_MAX_BYTES']} bytes", started,
                               request.content_length)
     else:
-        reply = ingest.receive(module, project_id, body, request.headers, request.args, started)
+        reply = ingest.receive(module, project_id, body, request.headers, request.args, started,
+                               runtime.secret_box())
     deliveries.prune_if_due(current_app.config["DELIVERY_BODY_RETENTION_DAYS"],
                             current_app.config["DELIVERY_LOG_RETENTION_DAYS"])
     return jsonify(reply.body), reply.status

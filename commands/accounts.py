@@ -16,6 +16,15 @@ from models import MEMBER, OWNER
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 
 
+def email_and_password(command):
+    """EMAIL, --password (asked for twice when not given) and --json, in an app context."""
+    command = with_appcontext(command)
+    command = json_option(command)
+    command = click.option("--password", prompt=True, hide_input=True,
+                           confirmation_prompt=True)(command)
+    return click.argument("email")(command)
+
+
 def _finish(as_json: bool, data: dict, text: str) -> None:
     """Commit, then report."""
     db.session.commit()
@@ -37,31 +46,30 @@ def _run(action):
         raise click.ClickException(str(exc)) from exc
 
 
+def _user(email: str):
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"no user with email {email}; `flask users create` makes one")
+    return user
+
+
 @click.group("users")
 def users():
     """Accounts that log in to the dashboard."""
 
 
 @users.command("create")
-@click.argument("email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@json_option
-@with_appcontext
+@email_and_password
 def users_create(email, password, as_json):
     user = _run(lambda: accounts.create_user(email, password))
     _finish(as_json, {"id": user.id, "email": user.email}, f"Created user {user.email}")
 
 
 @users.command("set-password")
-@click.argument("email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@json_option
-@with_appcontext
+@email_and_password
 def users_set_password(email, password, as_json):
     """Set a new password; every session of the user ends."""
-    user = accounts.find_user(email)
-    if user is None:
-        raise click.ClickException(f"no user with email {email}")
+    user = _user(email)
     _run(lambda: accounts.change_password(user, password))
     _finish(as_json, {"id": user.id, "email": user.email},
             f"Password changed for {user.email}; their sessions have ended.")
@@ -78,9 +86,7 @@ def networks():
 @json_option
 @with_appcontext
 def networks_create(name, owner_email, as_json):
-    owner = accounts.find_user(owner_email)
-    if owner is None:
-        raise click.ClickException(f"no user with email {owner_email}; run `flask users create` first")
+    owner = _user(owner_email)
     network = accounts.create_network(owner, name)
     _finish(as_json, {"id": network.id, "name": network.name, "owner": owner.email},
             f"Created Network {network.name} (id {network.id}) owned by {owner.email}")

@@ -11,6 +11,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from events import Item, PurchaseEvent
 from extensions import db
 from ledger import accounts
 from ledger.corrections import apply_reversal
@@ -18,7 +19,6 @@ from ledger.purchases import find_player, record_purchase, rematch_unmatched
 from ledger.servers import create_server
 from models import Campaign, CampaignHostname, Creator, Network, Player, User
 from models.base import fold
-from providers.base import Item, PurchaseEvent
 
 # store -> currencies it sells in
 STORES = {"tebex": ["USD", "EUR", "GBP"], "craftingstore": ["USD", "EUR"], "custom": ["EUR"],

@@ -1,0 +1,51 @@
+"""The per-day (or per-month) net revenue chart: integer bar geometry for an inline SVG."""
+from datetime import date, datetime, timedelta, timezone
+
+from ledger import revenue
+
+CHART_WIDTH, CHART_HEIGHT, MAX_DAYS = 720, 160, 120
+
+
+def charts(scope) -> list[dict]:
+    """Bar geometry (integers) for an inline SVG per currency: per day, or per month when
+    the period is longer than MAX_DAYS."""
+    start = scope.start or revenue.first_month(scope.network_id, scope.server_id)
+    if start is None:
+        return []
+    end = scope.end or datetime.now(timezone.utc).date()
+    monthly = (end - start).days >= MAX_DAYS
+    if monthly:
+        start = start.replace(day=1)
+    buckets = _buckets(start, end, monthly)
+    if not buckets:  # a period starting after today
+        return []
+    result = []
+    for currency, points in sorted(revenue.net_by_day(scope, monthly).items()):
+        values = dict.fromkeys(buckets, 0)
+        for day, net in points:
+            if day in values:
+                values[day] += net
+        result.append(_bars(currency, list(values.items()), monthly))
+    return result
+
+
+def _buckets(start: date, end: date, monthly: bool) -> list[date]:
+    days, day = [], start
+    while day <= end:
+        days.append(day)
+        day = (day.replace(day=1) + timedelta(days=32)).replace(day=1) if monthly else (
+            day + timedelta(days=1))
+    return days
+
+
+def _bars(currency, points, monthly) -> dict:
+    top = max(max(value for _, value in points), 1)
+    width = max(CHART_WIDTH // len(points), 1)
+    bars = []
+    for i, (day, value) in enumerate(points):
+        height = max(value, 0) * CHART_HEIGHT // top
+        label = day.strftime("%Y-%m") if monthly else day.isoformat()
+        bars.append({"x": i * width, "y": CHART_HEIGHT - height, "width": max(width - 1, 1),
+                     "height": height, "label": label, "value": value})
+    return {"currency": currency, "bars": bars, "top": top, "width": width * len(points),
+            "height": CHART_HEIGHT, "first": points[0][0], "monthly": monthly}
