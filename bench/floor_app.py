@@ -10,7 +10,7 @@ import threading
 
 from flask import Flask, request
 
-from providers.base import SignatureError
+from events import SignatureError
 from providers.custom import verify
 
 app = Flask(__name__)

@@ -67,8 +67,15 @@ def make_app(backend: str, tmp_path, request, **overrides):
         "PUBLIC_URL": "http://tally.test",
     }
     settings.update(overrides)
+    saved = os.environ.get("TALLY_INSTANCE_PATH")
     os.environ["TALLY_INSTANCE_PATH"] = str(tmp_path / "instance")
-    application = create_app(settings)
+    try:
+        application = create_app(settings)
+    finally:  # the app has read it; leave the environment as it was
+        if saved is None:
+            del os.environ["TALLY_INSTANCE_PATH"]
+        else:
+            os.environ["TALLY_INSTANCE_PATH"] = saved
     if backend == "sqlite":
         with application.app_context():
             db.create_all()
@@ -188,3 +195,13 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("figures measured by this run")
         for line in FIGURES:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def sales(app, server):
+    """A small fixed data set of players, Campaigns, creators and purchases in several
+    currencies and stores on ``server`` (tests/revenue_data.py says what is in it)."""
+    from tests import revenue_data
+
+    with app.app_context():
+        return revenue_data.build(server.network_id, server.id)

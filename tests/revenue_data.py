@@ -14,12 +14,12 @@ unless said otherwise.
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
+from events import Item, PurchaseEvent
 from extensions import db
 from ledger.corrections import apply_reversal
 from ledger.purchases import record_purchase
 from models import Campaign, Creator, Player, Server
 from models.base import fold
-from providers.base import Item, PurchaseEvent
 
 
 def event(tx, username, amount, currency, items, when, coupon=None, email=None):

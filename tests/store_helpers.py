@@ -1,4 +1,5 @@
 """Helpers shared by the store-module tests (Tebex, EnderPay, Donation Store)."""
+import runtime
 from extensions import db
 from ledger import integrations
 from models import Adjustment, Creator, Delivery, Purchase, Server, StoreEvent
@@ -7,7 +8,8 @@ from models.base import fold
 
 def connect(app, server_id, store, secret=None, settings=None) -> str:
     with app.app_context():
-        _, secret = integrations.connect(db.session.get(Server, server_id), store, secret=secret,
+        _, secret = integrations.connect(db.session.get(Server, server_id), store,
+                                         runtime.secret_box(), secret=secret,
                                          settings=settings)
         db.session.commit()
         return secret

@@ -34,7 +34,7 @@ FORM = {"name": "Hijack", "code": "HIJACK", "hostnames": "evil.example.net",
 
 
 @pytest.fixture
-def foreign(app, other_network):
+def their_objects(app, other_network):
     """A Campaign and a Creator in the other Network, plus its ids."""
     with app.app_context():
         net = db.session.get(Network, other_network.id)
@@ -46,22 +46,22 @@ def foreign(app, other_network):
 
 
 @pytest.mark.parametrize("method, route", ROUTES)
-def test_other_networks_objects_are_404(logged_in, app, foreign, network, method, route):
-    response = logged_in.open(route.format(**foreign), method=method, data=FORM)
+def test_other_networks_objects_are_404(logged_in, app, their_objects, network, method, route):
+    response = logged_in.open(route.format(**their_objects), method=method, data=FORM)
     assert response.status_code == 404
     assert b"Foreign" not in response.data and b"Theirs" not in response.data
     with app.app_context():  # nothing changed over there
-        assert db.session.get(Server, foreign["srv"]).name == "Foreign"
-        assert db.session.get(Campaign, foreign["camp"]).name == "Theirs"
-        assert db.session.get(Creator, foreign["cre"]).code == "THEIRS"
+        assert db.session.get(Server, their_objects["srv"]).name == "Foreign"
+        assert db.session.get(Campaign, their_objects["camp"]).name == "Theirs"
+        assert db.session.get(Creator, their_objects["cre"]).code == "THEIRS"
         assert db.session.scalar(select(func.count(Server.id))) == 1
-        assert len(db.session.get(Network, foreign["net"]).memberships) == 1
+        assert len(db.session.get(Network, their_objects["net"]).memberships) == 1
 
 
 @pytest.mark.parametrize("route", [
     "/networks/{net}/campaigns/{camp}/edit", "/networks/{net}/creators/{cre}/edit"])
-def test_own_network_id_with_foreign_object_is_404(logged_in, foreign, network, route):
-    ids = dict(foreign, net=network)
+def test_own_network_id_with_foreign_object_is_404(logged_in, their_objects, network, route):
+    ids = dict(their_objects, net=network)
     assert logged_in.get(route.format(**ids)).status_code == 404
     assert logged_in.post(route.format(**ids), data=FORM).status_code == 404
 

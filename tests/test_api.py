@@ -220,7 +220,7 @@ def test_join_that_loses_an_insert_race_uses_the_winner(app, server, monkeypatch
         db.session.add(Player(server_id=server.id, username="Alex", username_key="alex"))
         db.session.commit()
     monkeypatch.setattr(ledger_players, "_existing", lambda server_id, keys: {})
-    with app.test_request_context(method="POST"):
+    with app.app_context():
         srv = db.session.get(Server, server.id)
         result = ledger_players.record_joins(srv, ledger_players.parse_joins({"username": "ALEX"}))
         db.session.commit()

@@ -4,7 +4,7 @@ import json
 from sqlalchemy import select
 
 from extensions import db
-from ledger.secrets import digest
+from ledger.crypto import digest
 from models import Campaign, Membership, Player, Server
 
 
@@ -89,7 +89,7 @@ def test_ambiguous_network_name(runner, app, owner):
 
 def test_project_ids_are_safe_on_a_command_line(app):
     """token_urlsafe could start an id with "-", which click reads as an option."""
-    from ledger.secrets import new_project_id
+    from ledger.crypto import new_project_id
 
     ids = {new_project_id() for _ in range(2000)}
     assert len(ids) == 2000

@@ -174,7 +174,7 @@ def test_missing_customer_email_is_rejected(app, client, server):
 def set_rule(app, server_id, **form):
     with app.app_context():
         integration = integrations.find(server_id, "donationstore")
-        integrations.update_settings(integration, form)
+        integrations.update_settings(integration, donationstore, form)
         db.session.commit()
 
 
@@ -224,10 +224,11 @@ def test_settings_are_validated(app, server):
     with app.app_context():
         integration = integrations.find(server.id, "donationstore")
         with pytest.raises(integrations.IntegrationError, match="verify_rule"):
-            integrations.update_settings(integration, {"verify_rule": "vips"})
+            integrations.update_settings(integration, donationstore, {"verify_rule": "vips"})
         with pytest.raises(integrations.IntegrationError, match="verify_message"):
-            integrations.update_settings(integration, {"verify_message": "x" * 201})
-        settings = integrations.update_settings(integration, {"verify_rule": "joined",
+            integrations.update_settings(integration, donationstore, {"verify_message": "x" * 201})
+        settings = integrations.update_settings(integration, donationstore,
+                                                {"verify_rule": "joined",
                                                               "verify_blocklist": "a, b\nb"})
         db.session.commit()
         assert settings == {"verify_rule": "joined", "verify_message": "",

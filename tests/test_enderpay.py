@@ -4,11 +4,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from events import SignatureError
 from extensions import db
-from ledger.store_events import visit_stats
 from models import Adjustment, Purchase, StoreEvent
 from providers import enderpay
-from providers.base import SignatureError
 from tests.enderpay_seed import SEED
 from tests.store_helpers import NOTHING, connect, counts, last_delivery
 
@@ -19,7 +18,7 @@ T0 = datetime(2024, 3, 1, 12, 0, 1, tzinfo=timezone.utc)  # 1 s into a 10-minute
 def clock(monkeypatch):
     """The pipeline's notion of now, set by the test."""
     state = {"now": T0}
-    monkeypatch.setattr("ledger.ingest.utcnow", lambda: state["now"])
+    monkeypatch.setattr("ledger.deliveries.utcnow", lambda: state["now"])
     return state
 
 
@@ -86,8 +85,9 @@ def test_every_documented_event_is_accepted(app, client, server, token, clock):
         purchase = db.session.scalars(db.select(Purchase).order_by(Purchase.id)).all()[1]
         assert (purchase.username, purchase.uuid) == ("Zioty", "e278d8b0-3388-4b49-b7d5-5e79623fce7a")
         assert [(i.name, i.quantity, i.total_minor) for i in purchase.items] == [("Test", 1, 10000)]
-        stats = visit_stats(T0 - timedelta(days=1), T0 + timedelta(days=1), server_id=server.id)
-        assert (stats.visits, stats.visitors, stats.buyers) == (2, 2, 1)
+        visitors = db.session.scalars(db.select(StoreEvent.username).filter_by(
+            server_id=server.id, kind="visit")).all()
+        assert sorted(visitors) == ["Enderpay", "Test"]
 
 
 def test_retries_count_once(app, client, server, token, clock):
@@ -208,10 +208,10 @@ def test_copies_across_a_bucket_boundary_wait_for_each_other(app, server, backen
     """Two copies on either side of a 10-minute boundary, in concurrent transactions: the
     second waits on the first's advisory lock, then sees it and counts nothing (PostgreSQL)."""
     import threading
-    import time
 
     from ledger.purchases import insert_purchase
     from models import Server
+    from tests.locks import wait_until_blocked
 
     if backend != "postgres":
         pytest.skip("SQLite writers are already serialised by the database write lock")
@@ -220,25 +220,23 @@ def test_copies_across_a_bucket_boundary_wait_for_each_other(app, server, backen
     first, second = (enderpay.parse(body, boundary + offset, {"currency": "USD"})[0]
                      for offset in (timedelta(seconds=-1), timedelta(seconds=1)))
     assert first.transaction_id in second.duplicate_if_recorded
-    results, first_holds = {}, threading.Event()
+    results = {}
 
-    def record(name, event, hold_open):
+    def record(name, event, before_commit=None):
         with app.app_context():
             srv = db.session.get(Server, server.id)
             results[name] = insert_purchase(srv, "enderpay", event)
-            first_holds.set()
-            time.sleep(hold_open)
+            if before_commit:
+                before_commit()
             db.session.commit()
-            results[name + "_done"] = time.monotonic()
 
-    a = threading.Thread(target=record, args=("a", first, 1.0))
-    a.start()
-    first_holds.wait(10)
-    started = time.monotonic()
-    b = threading.Thread(target=record, args=("b", second, 0))
-    b.start()
-    a.join(10)
+    b = threading.Thread(target=record, args=("b", second))
+
+    def let_the_copy_queue_up():
+        b.start()
+        wait_until_blocked(app)  # the copy waits on the advisory lock this transaction holds
+
+    record("a", first, let_the_copy_queue_up)
     b.join(10)
     assert results["a"] is not None and results["b"] is None
-    assert results["b_done"] - started > 0.5  # it waited for the first transaction
     assert len(purchases(app)) == 1

@@ -1,9 +1,10 @@
 """Strings that come from stores are escaped on every page that shows them."""
+import runtime
+from events import Item, PurchaseEvent
 from extensions import db
 from ledger import purchases
 from models import Server
 from models.base import utcnow
-from providers.base import Item, PurchaseEvent
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -31,7 +32,8 @@ def test_delivery_log_escapes_what_stores_sent(app, logged_in, server):
     from providers.custom import sign
 
     with app.app_context():
-        _, secret = integrations.connect(db.session.get(Server, server.id), "custom")
+        _, secret = integrations.connect(db.session.get(Server, server.id), "custom",
+                                         runtime.secret_box())
         db.session.commit()
     body = json.dumps({"transaction_id": HOSTILE, "username": "Steve", "amount": 1}).encode()
     url = f"/api/webhooks/custom?projectId={server.project_id}"

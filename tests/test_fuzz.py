@@ -2,14 +2,16 @@
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 import providers
+import runtime
+from events import PayloadError
 from extensions import db
 from ledger import integrations
 from models import Adjustment, Delivery, Purchase, Server
-from providers.base import PayloadError
 from tests.conftest import FIGURES
 
 FUZZ = settings(max_examples=150, deadline=None,
@@ -45,7 +47,8 @@ def _counts():
 @pytest.mark.parametrize("store", sorted(providers.STORES))
 def test_random_deliveries_never_500(app, client, server, store):
     with app.app_context():
-        _, secret = integrations.connect(db.session.get(Server, server.id), store)
+        _, secret = integrations.connect(db.session.get(Server, server.id), store,
+                                         runtime.secret_box())
         db.session.commit()
     url, project_id = f"/api/webhooks/{store}", server.project_id
     module = providers.get(store)
@@ -89,7 +92,7 @@ def test_parse_raises_only_payload_errors(store, body):
 
 def test_oversized_body_is_413_without_storing(app, client, server):
     with app.app_context():
-        integrations.connect(db.session.get(Server, server.id), "custom")
+        integrations.connect(db.session.get(Server, server.id), "custom", runtime.secret_box())
         db.session.commit()
     big = b"{" + b" " * (70 * 1024) + b"}"
     response = client.post(f"/api/webhooks/custom?projectId={server.project_id}", data=big)

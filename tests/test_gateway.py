@@ -10,13 +10,15 @@ from datetime import timedelta
 import pytest
 from werkzeug.serving import make_server
 
+import runtime
+from events import PayloadError, SignatureError
 from extensions import db
-from ledger import gateway
+from ledger.gateway import confirmation, payments
+from ledger.gateway import setup as gateway_setup
 from ledger.outbound import is_public
 from models import Adjustment, Delivery, Integration, PendingPayment, Purchase, Server
 from models.base import utcnow
 from providers import craftingstore_gateway as cs
-from providers.base import PayloadError, SignatureError
 
 SECRET = "cs-shared-secret-0123456789"
 TEMPLATE = "https://pay.example.net/pay?tx={transactionId}&amount={amount}&pkg={package}"
@@ -80,8 +82,10 @@ def connected(app, server, fake_store):
     """The gateway connected on ``server`` with SECRET pasted; returns the payment key."""
     app.config["GATEWAY_CONFIRM_TIMEOUT"] = 3
     app.config["GATEWAY_ALLOW_PRIVATE"] = True  # the fake CraftingStore is on 127.0.0.1
-    with app.app_context(), app.test_request_context():
-        _, credentials = gateway.connect(db.session.get(Server, server.id), TEMPLATE,
+    with app.app_context():
+        _, credentials = gateway_setup.connect(db.session.get(Server, server.id),
+                                               runtime.secret_box(),
+                                               TEMPLATE,
                                          fake_store.url, SECRET)
         db.session.commit()
         return credentials.payment_key
@@ -276,9 +280,9 @@ def test_expired_after_seven_days(app, client, server, fake_store, connected, lo
         old = db.session.scalar(db.select(PendingPayment).filter_by(transaction_id=TX))
         old.created_at = utcnow() - timedelta(days=7, minutes=1)
         db.session.commit()
-        assert gateway.status_of(old) == "expired"
-        assert [p.transaction_id for p in gateway.list_payments(server.id, "expired")] == [TX]
-        pending = gateway.list_payments(server.id, "pending")
+        assert payments.status_of(old) == "expired"
+        assert [p.transaction_id for p in payments.list_payments(server.id, "expired")] == [TX]
+        pending = payments.list_payments(server.id, "pending")
         assert [p.transaction_id for p in pending] == ["FRESH-1"]
     page = client.get(f"/servers/{server.id}/payments?status=expired")
     assert TX.encode() in page.data and b"Expired" in page.data and b"Mark paid" not in page.data
@@ -373,8 +377,9 @@ def test_bearer_mark_paid(app, client, server, fake_store, connected, other_netw
 def test_bearer_key_of_another_server_cannot_reach_this_payment(app, client, server, connected,
                                                                 other_network, fake_store):
     callback(client, server.project_id, payload())
-    with app.app_context(), app.test_request_context():
-        _, credentials = gateway.connect(db.session.get(Server, other_network.server_id),
+    with app.app_context():
+        _, credentials = gateway_setup.connect(db.session.get(Server, other_network.server_id),
+                                               runtime.secret_box(),
                                          TEMPLATE, fake_store.url, SECRET)
         db.session.commit()
     response = client.post(f"/api/gateway/payments/{TX}/paid",
@@ -413,7 +418,7 @@ def test_setup_connect_regenerate_disconnect(app, client, server, logged_in):
         assert integration.settings["confirmation_url"] == \
             "https://api.craftingstore.example/confirm"
         assert b"whsec_" not in integration.secret_encrypted
-        secret = gateway.ingest.read_secret(integration.secret_encrypted)
+        secret = runtime.secret_box().decrypt(integration.secret_encrypted)
     assert secret.encode() in created.data
     assert secret.encode() not in client.get(f"/servers/{server.id}/gateway").data  # once only
 
@@ -435,10 +440,11 @@ def test_csrf_guards_pages_but_not_the_apis(backend, tmp_path, request):
     from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, make_app
 
     app = make_app(backend, tmp_path, request, WTF_CSRF_ENABLED=True)
-    with app.app_context(), app.test_request_context():
+    with app.app_context():
         user = accounts.create_user(OWNER_EMAIL, OWNER_PASSWORD)
         srv, _ = create_server(accounts.create_network(user, "N"), "Lobby")
-        gateway.connect(srv, TEMPLATE, "http://127.0.0.1:9/confirm", SECRET)
+        gateway_setup.connect(srv, runtime.secret_box(), TEMPLATE, "http://127.0.0.1:9/confirm",
+                              SECRET)
         db.session.commit()
         server_id, project_id, user_id = srv.id, srv.project_id, user.id
     client = app.test_client()
@@ -473,7 +479,8 @@ def test_members_mark_payments_but_only_owners_change_the_gateway(app, client, a
         "payment_url_template": "https://evil.example/{transactionId}",
         "confirmation_url": "https://evil.example/confirm"}).status_code == 403
     with app.app_context():
-        assert gateway.find_integration(server.id).settings["confirmation_url"] == fake_store.url
+        integration = gateway_setup.find_integration(server.id)
+        assert integration.settings["confirmation_url"] == fake_store.url
 
 
 def test_oversized_callback_is_413_and_logged(app, client, server, connected):
@@ -508,16 +515,17 @@ def test_which_addresses_are_public(address, public):
 def test_private_addresses_are_refused_before_connecting(app, fake_store, host):
     url = fake_store.url.replace("127.0.0.1", host)
     with app.app_context():
-        ok, answer, error = gateway.send_confirmation(url, b"{}", {}, 3)
-    assert (ok, answer) == (False, None)
+        sent = confirmation.send(confirmation.Pending(url, b"{}", {}), 3)
+    assert (sent.ok, sent.answer) == (False, None)
+    error = sent.error
     assert "does not resolve to a public address" in error
     assert "TALLY_GATEWAY_ALLOW_PRIVATE" in error
     if host != "127.0.0.1":
         assert "127.0.0.1" not in error  # what an internal name resolves to is not revealed
     assert fake_store.received == []
     with app.app_context():  # allowed: the same request goes through
-        ok, answer, error = gateway.send_confirmation(url, b"{}", {}, 3, allow_private=True)
-    assert answer.startswith("HTTP 403") and len(fake_store.received) == 1
+        sent = confirmation.send(confirmation.Pending(url, b"{}", {}), 3, allow_private=True)
+    assert sent.answer.startswith("HTTP 403") and len(fake_store.received) == 1
 
 
 def test_marking_paid_shows_why_the_confirmation_was_refused(app, client, server, fake_store,

@@ -158,8 +158,8 @@ def test_ten_thousand_bad_deliveries_grow_the_database_by_under_1_mb(app, client
                                headers={"X-Signature": signature})
         statuses.add(response.status_code)
     with app.app_context():
-        from ledger import deliveries
-        deliveries.rejections(db.engine).flush()
+        from ledger import rejections
+        rejections.of(db.engine).flush()
         rows = db.session.scalar(select(func.count(Delivery.id)))
         counted = db.session.scalar(select(func.sum(DeliveryRejection.count)))
         bodies = db.session.scalar(select(func.count(Delivery.id)).where(

@@ -5,10 +5,9 @@ import re
 import pytest
 
 import providers
-
+import runtime
 from extensions import db
 from ledger import accounts, integrations
-from ledger.secrets import decrypt
 from models import Integration, Network, Purchase
 from providers import craftingstore, custom
 
@@ -60,7 +59,8 @@ def test_connect_shows_url_and_secret_once_then_polls_until_first_delivery(app, 
     assert "Waiting for the first delivery…" in html and 'hx-trigger="every 3s"' in html
     with app.app_context():
         stored = db.session.scalar(db.select(Integration))
-        assert stored.secret_encrypted != secret.encode() and decrypt(stored.secret_encrypted) == secret
+        assert stored.secret_encrypted != secret.encode()
+        assert runtime.secret_box().decrypt(stored.secret_encrypted) == secret
 
     # Never shown again: not on the page, not on the polled card.
     assert secret not in logged_in.get(url(server)).get_data(as_text=True)
@@ -173,7 +173,8 @@ def test_other_networks_servers_are_404(app, logged_in, server, other_network):
     foreign = SimpleNamespace(id=other_network.server_id)
     with app.app_context():
         from models import Server
-        integrations.connect(db.session.get(Server, other_network.server_id), "custom")
+        integrations.connect(db.session.get(Server, other_network.server_id), "custom",
+                             runtime.secret_box())
         db.session.commit()
     for path in ("", "custom/card", "custom/deliveries"):
         response = logged_in.get(url(foreign, path))

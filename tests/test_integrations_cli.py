@@ -2,8 +2,8 @@
 import json
 from datetime import timedelta
 
+import runtime
 from extensions import db
-from ledger.secrets import decrypt
 from models import Delivery, Integration, Purchase
 from models.base import utcnow
 from providers import craftingstore, custom
@@ -26,7 +26,8 @@ def test_connect_prints_url_and_secret_once(app, runner, client, server):
     assert info["webhook_url"] == f"http://tally.test/api/webhooks/custom?projectId={server.project_id}"
     assert info["status"] == "waiting" and info["secret"].startswith("whsec_")
     with app.app_context():
-        assert decrypt(db.session.scalar(db.select(Integration)).secret_encrypted) == info["secret"]
+        stored = db.session.scalar(db.select(Integration)).secret_encrypted
+        assert runtime.secret_box().decrypt(stored) == info["secret"]
     assert deliver(client, server, info["secret"]).json == {"status": "accepted"}
 
     listed = json.loads(invoke(runner, "integrations", "list", server.project_id, "--json").output)

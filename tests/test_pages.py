@@ -1,16 +1,16 @@
 """Network, Server, Members, Campaigns, Creators and Players pages."""
 import re
 import threading
-import time
 
 import pytest
 from sqlalchemy import select
 
-from extensions import db
+from extensions import db, expect_writes, forget_writes
 from ledger import accounts, campaigns
-from ledger.secrets import digest
+from ledger.crypto import digest
 from models import Campaign, Creator, Membership, Network, Player, Server, User
 from tests.conftest import OWNER_EMAIL
+from tests.locks import wait_until_blocked
 
 MEMBER_EMAIL, MEMBER_PASSWORD = "member@example.com", "member password 123"
 
@@ -152,34 +152,35 @@ def test_two_owners_removing_each_other_leave_one(app, network):
         accounts.add_member(db.session.get(Network, network), "second@example.com", "owner",
                             password="second owner pw 1")
         db.session.commit()
-    first_done, outcomes = threading.Event(), {}
+    outcomes = {}
 
-    def remove(email, key):
-        with app.test_request_context(method="POST"):
+    def remove(email, key, before_commit=None):
+        token = expect_writes()
+        with app.app_context():
             try:
                 accounts.remove_member(db.session.get(Network, network), email)
-                if key == "first":
-                    first_done.set()
-                    time.sleep(0.3)  # the other removal is waiting on the lock by now
+                if before_commit:
+                    before_commit()
                 db.session.commit()
                 outcomes[key] = "removed"
             except accounts.AccountError as exc:
                 db.session.rollback()
                 outcomes[key] = str(exc)
             finally:
-                first_done.set()
                 db.session.remove()
+                forget_writes(token)
 
-    first = threading.Thread(target=remove, args=("second@example.com", "first"))
-    first.start()
-    first_done.wait(5)
-    remove(OWNER_EMAIL, "second")
-    first.join(5)
+    second = threading.Thread(target=remove, args=(OWNER_EMAIL, "second"))
+
+    def let_the_second_queue_up():
+        second.start()
+        wait_until_blocked(app)  # the other removal is now waiting on the lock we hold
+
+    remove("second@example.com", "first", before_commit=let_the_second_queue_up)
+    second.join(10)
     assert outcomes["first"] == "removed"
     assert "only owner" in outcomes["second"]
     assert [m.role for m in rows(app, Membership, network_id=network)] == ["owner"]
-
-
 def test_an_owner_removed_meanwhile_cannot_remove_anyone(app, network):
     """The page checked the owner before the lock; the ledger checks again under it."""
     with app.app_context():

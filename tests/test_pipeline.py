@@ -1,6 +1,7 @@
 """The shared webhook pipeline, exercised through the Custom store."""
 import json
 
+import runtime
 from extensions import db
 from ledger import integrations, servers
 from models import Delivery, Purchase, Server
@@ -9,7 +10,8 @@ from providers.custom import sign
 
 def connect(app, server_id, store="custom"):
     with app.app_context():
-        _, secret = integrations.connect(db.session.get(Server, server_id), store)
+        _, secret = integrations.connect(db.session.get(Server, server_id), store,
+                                         runtime.secret_box())
         db.session.commit()
         return secret
 
@@ -55,8 +57,8 @@ def test_rejections_are_logged_and_write_nothing(app, client, server):
 def _change_after_read(monkeypatch, app, server_id, change):
     """Run ``change`` (a regenerate or a disconnect, committed) right after the pipeline
     has read the integration, before its write transaction: the race the re-check closes."""
-    from ledger import ingest
-    read = ingest._target
+    from ledger import targets
+    read = targets.read
     done = []
 
     def read_then_change(project_id, store):
@@ -68,13 +70,14 @@ def _change_after_read(monkeypatch, app, server_id, change):
                 db.session.commit()
         return found
 
-    monkeypatch.setattr(ingest, "_target", read_then_change)
+    monkeypatch.setattr(targets, "read", read_then_change)
 
 
 def test_regenerate_between_read_and_write_gets_401(app, client, server, monkeypatch):
     secret = connect(app, server.id)
     _change_after_read(monkeypatch, app, server.id,
-                       lambda s: integrations.regenerate(integrations.find(s.id, "custom")))
+                       lambda s: integrations.regenerate(integrations.find(s.id, "custom"),
+                                                         runtime.secret_box()))
     response = post(client, server.project_id, PAYLOAD, secret)
     assert response.status_code == 401
     with app.app_context():
@@ -93,9 +96,10 @@ def test_disconnect_between_read_and_write_gets_404(app, client, server, monkeyp
 
 def _regenerate(app, server_id) -> str:
     """Regenerate the Custom secret the way another process would: the pipeline's cached
-    copy of the integration (ledger.ingest._Targets) is not told."""
+    copy of the integration (ledger.targets.Targets) is not told."""
     with app.app_context():
-        secret = integrations.regenerate(integrations.find(server_id, "custom"))
+        secret = integrations.regenerate(integrations.find(server_id, "custom"),
+                                         runtime.secret_box())
         db.session.commit()
         return secret
 

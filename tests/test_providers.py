@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 import pytest
 
 import providers
+from events import PayloadError, SignatureError
 from providers import craftingstore, custom
-from providers.base import PayloadError, SignatureError
 
 NOW = datetime(2026, 3, 27, 15, 0, tzinfo=timezone.utc)
 
@@ -260,7 +260,7 @@ def test_out_of_range_timestamps_and_quantities_are_payload_errors():
 def test_from_minor_is_the_exact_inverse_of_to_minor(minor, currency, text):
     from decimal import Decimal
 
-    from providers.base import from_minor, to_minor
+    from money import from_minor, to_minor
 
     assert from_minor(minor, currency) == text
     assert to_minor(Decimal(text), currency, "amount") == minor

@@ -3,11 +3,11 @@ from datetime import datetime, timezone
 
 import pytest
 
+from events import Item, PurchaseEvent
 from extensions import db
 from ledger import purchases
 from models import Campaign, Creator, Player, Purchase, Server
 from models.base import fold
-from providers.base import Item, PurchaseEvent
 
 
 def event(tx, username="steve", coupon=None):

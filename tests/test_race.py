@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import runtime
 from extensions import db
 from ledger import integrations
 from models import Delivery, Integration, Purchase, Server
@@ -35,7 +36,8 @@ def _post(base: str, path: str, body: bytes, headers: dict) -> tuple[int, str]:
 @pytest.mark.slow
 def test_concurrent_copies_record_one_purchase(app, server, backend, figure):
     with app.app_context():
-        _, secret = integrations.connect(db.session.get(Server, server.id), "custom")
+        _, secret = integrations.connect(db.session.get(Server, server.id), "custom",
+                                         runtime.secret_box())
         db.session.commit()
         db.engine.dispose()
     body = json.dumps({"transaction_id": "race-1", "username": "Steve", "amount": 4.99}).encode()

@@ -13,12 +13,6 @@ from tests import revenue_data
 from tests.revenue_data import event
 
 
-@pytest.fixture
-def data(app, server):
-    with app.app_context():
-        return revenue_data.build(server.network_id, server.id)
-
-
 def figures(html: str) -> dict:
     """{currency: {figure: text}} from the headline cards."""
     return {m[1]: dict(re.findall(r'data-figure="(\w+)">([^<]*)<', m[2]))
@@ -41,7 +35,7 @@ def page(client, url):
     return response.get_data(as_text=True)
 
 
-def test_headline_figures_then_rematch(app, logged_in, server, data):
+def test_headline_figures_then_rematch(app, logged_in, server, sales):
     url = f"/networks/{server.network_id}/revenue?period=7"
     before = figures(page(logged_in, url))
     assert before["USD"] == {
@@ -53,7 +47,7 @@ def test_headline_figures_then_rematch(app, logged_in, server, data):
         "net": "3.00 EUR", "purchases": "2", "buyers": "1", "per_buyer": "3.00 EUR",
         "unmatched": "100.0%"}
     with app.app_context():
-        assert revenue_data.ghost_joins(server.id, data.youtube) == 1
+        assert revenue_data.ghost_joins(server.id, sales.youtube) == 1
     after = figures(page(logged_in, url))
     assert after["USD"]["unmatched"] == "0.0%"
     assert after["USD"]["net"] == "20.50 USD"
@@ -66,7 +60,7 @@ def test_headline_figures_then_rematch(app, logged_in, server, data):
     ]
 
 
-def test_periods_and_all_time(logged_in, server, data):
+def test_periods_and_all_time(logged_in, server, sales):
     base = f"/networks/{server.network_id}/revenue"
     assert figures(page(logged_in, base + "?period=30"))["USD"]["gross"] == "22.50 USD"
     assert figures(page(logged_in, base))["USD"]["gross"] == "22.50 USD"  # default: 30 days
@@ -86,25 +80,25 @@ def test_periods_and_all_time(logged_in, server, data):
                 "per_buyer": "100.00 USD", "unmatched": "100.0%"}}
 
 
-def test_bad_period_falls_back_to_default(logged_in, server, data):
+def test_bad_period_falls_back_to_default(logged_in, server, sales):
     html = page(logged_in, f"/networks/{server.network_id}/revenue?period=999&start=x")
     assert figures(html)["USD"]["gross"] == "22.50 USD"
 
 
-def test_server_view(logged_in, server, data):
+def test_server_view(logged_in, server, sales):
     lobby = figures(page(logged_in, f"/servers/{server.id}/revenue?period=7"))
     assert lobby["EUR"] == {
         "gross": "20.00 EUR", "refunded": "0.00 EUR", "charged_back": "20.00 EUR",
         "net": "0.00 EUR", "purchases": "1", "buyers": "1", "per_buyer": "0.00 EUR",
         "unmatched": "—"}
     assert lobby["USD"]["gross"] == "22.50 USD"
-    survival = figures(page(logged_in, f"/servers/{data.survival}/revenue?period=7"))
+    survival = figures(page(logged_in, f"/servers/{sales.survival}/revenue?period=7"))
     assert list(survival) == ["EUR"] and survival["EUR"]["net"] == "3.00 EUR"
 
 
-def test_breakdowns(app, logged_in, server, data):
+def test_breakdowns(app, logged_in, server, sales):
     with app.app_context():
-        revenue_data.ghost_joins(server.id, data.youtube)
+        revenue_data.ghost_joins(server.id, sales.youtube)
     html = page(logged_in, f"/networks/{server.network_id}/revenue?period=7")
     assert table(html, "creator") == [
         ["No creator code", "EUR", "2", "23.00 EUR", "20.00 EUR", "3.00 EUR"],
@@ -136,7 +130,7 @@ def test_breakdowns(app, logged_in, server, data):
     assert table(server_page, "server") == []
 
 
-def test_converted_total(app, logged_in, server, data):
+def test_converted_total(app, logged_in, server, sales):
     url = f"/networks/{server.network_id}/revenue/settings"
     assert logged_in.post(url + "/display", data={"display_currency": "usd"}).status_code == 302
     html = page(logged_in, f"/networks/{server.network_id}/revenue?period=7")
@@ -151,8 +145,9 @@ def test_converted_total(app, logged_in, server, data):
 
 
 def test_convert_is_exact():
-    from ledger.exchange_rates import convert, rate_nanos
     from decimal import Decimal
+
+    from ledger.exchange_rates import convert, rate_nanos
 
     assert convert(1, "EUR", rate_nanos(Decimal("0.5")), "USD") == 0  # 0.5 cent: half-even
     assert convert(3, "EUR", rate_nanos(Decimal("0.5")), "USD") == 2
@@ -160,7 +155,7 @@ def test_convert_is_exact():
     assert convert(1234, "USD", rate_nanos(Decimal("1")), "KWD") == 12340
 
 
-def test_other_networks_are_invisible(app, logged_in, server, data, other_network):
+def test_other_networks_are_invisible(app, logged_in, server, sales, other_network):
     with app.app_context():
         foreign = db.session.get(Server, other_network.server_id)
         p, _ = record_purchase(foreign, "tebex", event(

@@ -8,15 +8,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from extensions import db
-from ledger.revenue import decode_cursor
+from ledger.purchase_list import decode_cursor
 from models import Adjustment, ExchangeRate
-from tests import revenue_data
-
-
-@pytest.fixture
-def data(app, server):
-    with app.app_context():
-        return revenue_data.build(server.network_id, server.id)
 
 
 def _get(client, url):
@@ -38,7 +31,7 @@ def test_decode_cursor_rejects_with_value_error(cursor):
         decode_cursor(cursor)
 
 
-def test_bad_cursors_are_400(logged_in, server, data):
+def test_bad_cursors_are_400(logged_in, server, sales):
     base = f"/networks/{server.network_id}/revenue/purchases?period=all"
     for cursor in BAD_CURSORS:
         for arg in ("after", "before"):
@@ -53,7 +46,7 @@ def test_bad_cursors_are_400(logged_in, server, data):
                                    "start=0001-01-01&end=9999-12-31", "end=0001-01-01",
                                    "start=2101-01-01"])
 @pytest.mark.parametrize("path", ["revenue", "revenue/purchases", "revenue/purchases.csv"])
-def test_far_dates_are_a_form_error(logged_in, server, data, path, query):
+def test_far_dates_are_a_form_error(logged_in, server, sales, path, query):
     for target in (f"/networks/{server.network_id}", f"/servers/{server.id}"):
         response = _get(logged_in, f"{target}/{path}?period=custom&{query}")
         assert response.status_code == 200, response.data[:300]
@@ -61,7 +54,7 @@ def test_far_dates_are_a_form_error(logged_in, server, data, path, query):
             assert "between 2000-01-01 and 2100-12-31" in response.get_data(as_text=True)
 
 
-def test_dates_at_the_bounds_work(logged_in, server, data):
+def test_dates_at_the_bounds_work(logged_in, server, sales):
     for path in ("revenue", "revenue/purchases", "revenue/purchases.csv"):
         url = f"/networks/{server.network_id}/{path}?period=custom&start=2000-01-01&end=2100-12-31"
         response = _get(logged_in, url)
@@ -78,10 +71,10 @@ def _links(html):
 @pytest.mark.parametrize("extra", ["network_id=2", "server_id=2", "endpoint=x", "_anchor=evil",
                                    "_external=1", "_scheme=javascript", "_method=POST",
                                    "values=1", "purchase_id=3"])
-def test_unknown_args_do_not_break_or_alter_links(logged_in, server, data, monkeypatch, extra):
-    import blueprints.revenue
+def test_unknown_args_do_not_break_or_alter_links(logged_in, server, sales, monkeypatch, extra):
+    import blueprints.revenue.pages
 
-    monkeypatch.setattr(blueprints.revenue, "PAGE_SIZE", 2)  # so there is an "Older" link
+    monkeypatch.setattr(blueprints.revenue.pages, "PAGE_SIZE", 2)  # so there is an "Older" link
     for target in (f"/networks/{server.network_id}", f"/servers/{server.id}"):
         for path in ("revenue", "revenue/purchases"):
             url = f"{target}/{path}?period=all&{extra}"
@@ -100,10 +93,10 @@ def test_unknown_args_do_not_break_or_alter_links(logged_in, server, data, monke
                     "sort_store", "sort_item", "sort_server"}, link
 
 
-def test_links_keep_the_filters(logged_in, server, data, monkeypatch):
-    import blueprints.revenue
+def test_links_keep_the_filters(logged_in, server, sales, monkeypatch):
+    import blueprints.revenue.pages
 
-    monkeypatch.setattr(blueprints.revenue, "PAGE_SIZE", 2)
+    monkeypatch.setattr(blueprints.revenue.pages, "PAGE_SIZE", 2)
     url = (f"/networks/{server.network_id}/revenue/purchases?period=all&player=a%26b+c"
            "&store=tebex&after=")
     html = _get(logged_in, url).get_data(as_text=True)
@@ -116,13 +109,13 @@ def test_links_keep_the_filters(logged_in, server, data, monkeypatch):
 
 @pytest.mark.parametrize("amount", ["1e999999999", "-1e999999999", "1e999990", "9" * 20,
                                     "1e-999999999", "1e99999999999999999"])
-def test_hostile_refund_amounts_are_a_form_error(app, logged_in, server, data, amount):
-    response = logged_in.post(f"/purchases/{data.p[1]}/reversals",
+def test_hostile_refund_amounts_are_a_form_error(app, logged_in, server, sales, amount):
+    response = logged_in.post(f"/purchases/{sales.p[1]}/reversals",
                               data={"kind": "refund", "amount": amount, "reason": "x"})
     assert response.status_code == 400
     assert b'class="error"' in response.data
     with app.app_context():
-        assert db.session.scalars(select(Adjustment).filter_by(purchase_id=data.p[1],
+        assert db.session.scalars(select(Adjustment).filter_by(purchase_id=sales.p[1],
                                                                kind="refund")).all() == []
 
 
@@ -149,8 +142,8 @@ def _nonce(html):
                      html).group(1, 2)
 
 
-def test_double_submit_records_one_refund(app, logged_in, server, data):
-    url = f"/purchases/{data.p[1]}"
+def test_double_submit_records_one_refund(app, logged_in, server, sales):
+    url = f"/purchases/{sales.p[1]}"
     html = logged_in.get(url).get_data(as_text=True)
     nonce = next(n for n in _nonce(html) if n)
     assert nonce != next(n for n in _nonce(logged_in.get(url).get_data(as_text=True)) if n)
@@ -161,7 +154,7 @@ def test_double_submit_records_one_refund(app, logged_in, server, data):
     assert again.status_code == 200
     assert "already recorded" in again.get_data(as_text=True)
     with app.app_context():
-        refunds = db.session.scalars(select(Adjustment).filter_by(purchase_id=data.p[1],
+        refunds = db.session.scalars(select(Adjustment).filter_by(purchase_id=sales.p[1],
                                                                   kind="refund")).all()
         assert [a.amount_minor for a in refunds] == [100]
     # a fresh form (new nonce) records another refund
@@ -169,12 +162,12 @@ def test_double_submit_records_one_refund(app, logged_in, server, data):
     assert logged_in.post(url + "/reversals", data={**form, "nonce": nonce}).status_code == 302
     with app.app_context():
         assert len(db.session.scalars(select(Adjustment).filter_by(
-            purchase_id=data.p[1], kind="refund")).all()) == 2
+            purchase_id=sales.p[1], kind="refund")).all()) == 2
 
 
-def test_nonce_must_be_a_uuid(app, logged_in, server, data):
+def test_nonce_must_be_a_uuid(app, logged_in, server, sales):
     """A member cannot pick a store's refund id as the nonce and so hide a later store refund."""
-    response = logged_in.post(f"/purchases/{data.p[1]}/reversals",
+    response = logged_in.post(f"/purchases/{sales.p[1]}/reversals",
                               data={"kind": "refund", "amount": "1", "reason": "x",
                                     "nonce": "re_1"})
     assert response.status_code == 400
@@ -203,7 +196,7 @@ QUERIES = st.lists(st.tuples(st.one_of(st.sampled_from(KEYS), st.text(max_size=1
 @given(query=QUERIES, path=st.sampled_from(["revenue", "revenue/purchases",
                                             "revenue/purchases.csv"]),
        on_server=st.booleans(), htmx=st.booleans())
-def test_random_query_strings_never_give_a_5xx(logged_in, server, data, query, path,
+def test_random_query_strings_never_give_a_5xx(logged_in, server, sales, query, path,
                                                on_server, htmx):
     target = f"/servers/{server.id}" if on_server else f"/networks/{server.network_id}"
     response = logged_in.get(f"{target}/{path}", query_string=query,
@@ -230,7 +223,7 @@ def test_period_starting_after_today_has_no_chart(app, logged_in, server):
 
 
 @pytest.mark.parametrize("path", ["revenue/purchases", "revenue/purchases.csv"])
-def test_nul_in_player_name(logged_in, server, data, path):
+def test_nul_in_player_name(logged_in, server, sales, path):
     """PostgreSQL refuses NUL in strings; it is a form error, not a 500."""
     response = _get(logged_in, f"/networks/{server.network_id}/{path}?period=all&player=a%00")
     assert response.status_code == 200
@@ -241,6 +234,6 @@ def test_nul_in_player_name(logged_in, server, data, path):
     ("link", {"username": "a\x00b", "reason": "x"}),
     ("link", {"username": "Steve", "reason": "a\x00b"}),
     ("unlink", {"reason": "a\x00b"})])
-def test_nul_in_correction_forms(logged_in, server, data, action, form):
-    response = logged_in.post(f"/purchases/{data.p[6]}/{action}", data=form)
+def test_nul_in_correction_forms(logged_in, server, sales, action, form):
+    response = logged_in.post(f"/purchases/{sales.p[6]}/{action}", data=form)
     assert response.status_code in (302, 400)

@@ -6,18 +6,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import blueprints.revenue
+import blueprints.revenue.export
+import blueprints.revenue.pages
 from extensions import db
 from ledger.purchases import record_purchase
 from models import Server
-from tests import revenue_data
 from tests.revenue_data import event
-
-
-@pytest.fixture
-def data(app, server):
-    with app.app_context():
-        return revenue_data.build(server.network_id, server.id)
 
 
 def listed(client, url, **headers) -> list[int]:
@@ -26,35 +20,35 @@ def listed(client, url, **headers) -> list[int]:
     return [int(i) for i in re.findall(r'data-purchase="(\d+)"', response.get_data(as_text=True))]
 
 
-def test_filters(logged_in, server, data):
-    p = data.p
+def test_filters(logged_in, server, sales):
+    p = sales.p
     base = f"/networks/{server.network_id}/revenue/purchases?period=all"
     assert listed(logged_in, base) == [p[5], p[4], p[3], p[2], p[1], p[6]]
     assert listed(logged_in, base.replace("all", "7")) == [p[5], p[4], p[3], p[2], p[1]]
     assert listed(logged_in, base + "&matched=unmatched") == [p[5], p[4], p[6]]
     assert listed(logged_in, base + "&matched=matched") == [p[3], p[2], p[1]]
     assert listed(logged_in, base + "&store=tebex") == [p[5], p[2], p[1]]
-    assert listed(logged_in, base + f"&campaign={data.youtube}") == [p[3], p[1]]
+    assert listed(logged_in, base + f"&campaign={sales.youtube}") == [p[3], p[1]]
     assert listed(logged_in, base + "&campaign=0") == [p[5], p[4], p[2], p[6]]
-    assert listed(logged_in, base + f"&creator={data.alex}") == [p[1]]
+    assert listed(logged_in, base + f"&creator={sales.alex}") == [p[1]]
     assert listed(logged_in, base + "&player=STE") == [p[5], p[3], p[1]]
     assert listed(logged_in, base + "&player=%25") == []  # LIKE wildcards are literal
     old = (datetime.now(timezone.utc) - timedelta(days=100)).date().isoformat()
     assert listed(logged_in, base.replace("all", "custom") + f"&start={old}&end={old}") == [p[6]]
-    server_list = f"/servers/{data.survival}/revenue/purchases?period=all"
+    server_list = f"/servers/{sales.survival}/revenue/purchases?period=all"
     assert listed(logged_in, server_list) == [p[5]]
 
 
-def test_list_shows_unmatched_badge_and_amounts(logged_in, server, data):
+def test_list_shows_unmatched_badge_and_amounts(logged_in, server, sales):
     html = logged_in.get(f"/networks/{server.network_id}/revenue/purchases?period=7").get_data(
         as_text=True)
-    row = re.search(rf'data-purchase="{data.p[4]}">(.*?)</tr>', html, re.S)[1]
+    row = re.search(rf'data-purchase="{sales.p[4]}">(.*?)</tr>', html, re.S)[1]
     assert "Unmatched</span> Ghost" in row and "7.50" in row and "custom" in row
-    row = re.search(rf'data-purchase="{data.p[1]}">(.*?)</tr>', html, re.S)[1]
+    row = re.search(rf'data-purchase="{sales.p[1]}">(.*?)</tr>', html, re.S)[1]
     assert "Steve" in row and "YouTube" in row and "Alex" in row and "1 × VIP" in row
 
 
-def test_htmx_gets_only_the_table(logged_in, server, data):
+def test_htmx_gets_only_the_table(logged_in, server, sales):
     url = f"/networks/{server.network_id}/revenue/purchases?period=all&store=tebex"
     response = logged_in.get(url, headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
@@ -93,7 +87,7 @@ def _pages(client, url):
 
 @pytest.mark.parametrize("count", [0, 3, 7])
 def test_keyset_pages(app, logged_in, server, monkeypatch, count):
-    monkeypatch.setattr(blueprints.revenue, "PAGE_SIZE", 3)
+    monkeypatch.setattr(blueprints.revenue.pages, "PAGE_SIZE", 3)
     ids = _many(app, server, count)
     url = f"/networks/{server.network_id}/revenue/purchases?period=all"
     pages = _pages(logged_in, url)
@@ -104,7 +98,7 @@ def test_keyset_pages(app, logged_in, server, monkeypatch, count):
 
 
 def test_newer_link_goes_back(app, logged_in, server, monkeypatch):
-    monkeypatch.setattr(blueprints.revenue, "PAGE_SIZE", 3)
+    monkeypatch.setattr(blueprints.revenue.pages, "PAGE_SIZE", 3)
     ids = _many(app, server, 7)
     url = f"/networks/{server.network_id}/revenue/purchases?period=all"
     first = logged_in.get(url).get_data(as_text=True)
@@ -124,11 +118,11 @@ def _csv(client, url):
     return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
 
 
-def test_csv_export(app, logged_in, server, data):
+def test_csv_export(app, logged_in, server, sales):
     rows = _csv(logged_in, f"/networks/{server.network_id}/revenue/purchases.csv?period=7"
                            "&matched=matched")
-    assert rows[0] == list(blueprints.revenue.CSV_HEADER)
-    assert [r[1] for r in rows[1:]] == [str(data.p[3]), str(data.p[2]), str(data.p[1])]
+    assert rows[0] == list(blueprints.revenue.export.CSV_HEADER)
+    assert [r[1] for r in rows[1:]] == [str(sales.p[3]), str(sales.p[2]), str(sales.p[1])]
     anna = dict(zip(rows[0], rows[2]))
     assert anna["amount"] == "5.00" and anna["reversed"] == "2.00" and anna["net"] == "3.00"
     assert anna["items"] == "2 x Key" and anna["store"] == "tebex" and anna["matched"] == "yes"
@@ -161,13 +155,13 @@ def test_csv_neutralises_formulas_and_keeps_exact_amounts(app, logged_in, server
     assert dict(zip(rows[0], rows[1]))["amount"] == "1.001"
 
 
-def test_csv_is_streamed(app, logged_in, server, data):
+def test_csv_is_streamed(app, logged_in, server, sales):
     response = logged_in.get(f"/networks/{server.network_id}/revenue/purchases.csv")
     assert response.is_streamed
 
 
-def test_detail_page(logged_in, server, data):
-    html = logged_in.get(f"/purchases/{data.p[2]}").get_data(as_text=True)
+def test_detail_page(logged_in, server, sales):
+    html = logged_in.get(f"/purchases/{sales.p[2]}").get_data(as_text=True)
     assert "a***@example.com" in html and "anna@example.com" not in html
     assert "t2" in html and "Key" in html and "partial" in html
     assert 'data-figure="net">3.00 USD<' in html

@@ -36,7 +36,6 @@ def test_secrets_stay_out_of_logs(app, logged_in, server, caplog):
 def test_serve_access_log_leaves_out_query_strings(tmp_path):
     """EnderPay's token travels in the query string; `flask serve`'s access log never shows it."""
     import subprocess
-    import time
 
     from tests.live import ROOT, VENV_BIN, LiveTally, post, wait_until_up
 
@@ -45,14 +44,19 @@ def test_serve_access_log_leaves_out_query_strings(tmp_path):
         [str(VENV_BIN / "flask"), "--app", "app", "serve", "--port", str(live.port),
          "--workers", "1"], cwd=ROOT, env=live.env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True)
+    logged = []
     try:
         wait_until_up(live.url, timeout=60)
         token = "tokenthatmustnotbelogged"
         assert post(f"{live.url}/api/webhooks/enderpay?projectId=p&token={token}", b"{}", {})[0] \
             == 404
-        time.sleep(0.5)
+        for line in process.stdout:  # read until the request's access-log line arrives
+            logged.append(line)
+            if "/api/webhooks/enderpay" in line:
+                break
     finally:
         process.terminate()
-        output = process.communicate(timeout=20)[0]
+        logged.append(process.communicate(timeout=20)[0])
+    output = "".join(logged)
     assert "/api/webhooks/enderpay" in output
     assert token not in output and "token=" not in output

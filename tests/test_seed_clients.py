@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+import runtime
 from extensions import db
 from ledger import integrations
 from models import Purchase, Server
@@ -81,7 +82,7 @@ def test_seed_client_examples(app, server, tmp_path, client_name):
 
     with app.app_context():
         srv = db.session.get(Server, server.id)
-        integration, secret = integrations.connect(srv, "custom")
+        integration, secret = integrations.connect(srv, "custom", runtime.secret_box())
         db.session.commit()
     with thread_server(app) as base:
         url = f"{base}/api/webhooks/custom?projectId={server.project_id}"
@@ -89,7 +90,8 @@ def test_seed_client_examples(app, server, tmp_path, client_name):
         assert run(url, secret) == ("duplicate", 200)
         with app.app_context():
             srv = db.session.get(Server, server.id)
-            new_secret = integrations.regenerate(integrations.find(srv.id, "custom"))
+            new_secret = integrations.regenerate(integrations.find(srv.id, "custom"),
+                                                 runtime.secret_box())
             db.session.commit()
         assert run(url, secret)[1] == 401
         with app.app_context():
@@ -110,6 +112,7 @@ def test_docs_craftingstore_example(app, server):
     script = re.search(r"\*\*Example:\*\*\s+```bash\n(.*?)```", section, re.S).group(1)
     with app.app_context():
         _, secret = integrations.connect(db.session.get(Server, server.id), "craftingstore",
+                                         runtime.secret_box(),
                                          settings={"currency": "EUR"})
         db.session.commit()
     with thread_server(app) as base:

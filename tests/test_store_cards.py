@@ -1,6 +1,6 @@
 """The EnderPay, Tebex and Donation Store cards on the integrations page: connect and settings."""
+import runtime
 from ledger import integrations
-from ledger.secrets import decrypt
 
 
 def page(server):
@@ -11,7 +11,7 @@ def test_enderpay_connect_shows_the_token_url_once(app, logged_in, server):
     html = logged_in.post(f"{page(server)}/enderpay/connect", data={"currency": "EUR"}).get_data(True)
     with app.app_context():
         integration = integrations.find(server.id, "enderpay")
-        token = decrypt(integration.secret_encrypted)
+        token = runtime.secret_box().decrypt(integration.secret_encrypted)
         assert integration.settings == {"currency": "EUR"}
     assert f"projectId={server.project_id}&amp;token={token}" in html
     assert token not in logged_in.get(page(server)).get_data(True)  # never shown again
@@ -24,7 +24,8 @@ def test_pasted_secret_stores_need_the_secret(app, logged_in, server):
     html = logged_in.post(f"{page(server)}/tebex/connect", data={"secret": pasted}).get_data(True)
     assert "Secret saved" in html and pasted not in html  # the owner already has it
     with app.app_context():
-        assert decrypt(integrations.find(server.id, "tebex").secret_encrypted) == pasted
+        assert runtime.secret_box().decrypt(integrations.find(server.id,
+                                                              "tebex").secret_encrypted) == pasted
 
 
 def test_donationstore_verification_settings(app, logged_in, server):

@@ -3,10 +3,10 @@ import json
 
 import pytest
 
+from events import PayloadError
 from extensions import db
 from models import Purchase, StoreEvent
 from providers import tebex
-from providers.base import PayloadError
 from tests.store_helpers import NOTHING, add_creator, connect, counts, last_delivery
 
 SECRET = "tbx-secret-5f2a"

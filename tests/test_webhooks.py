@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+import runtime
 from extensions import db
 from ledger import deliveries, integrations
 from models import Campaign, Creator, Delivery, Integration, Player, Purchase, Server
@@ -14,7 +15,8 @@ from providers import craftingstore, custom
 
 def connect(app, server_id, store="custom", **settings):
     with app.app_context():
-        _, secret = integrations.connect(db.session.get(Server, server_id), store, settings=settings)
+        _, secret = integrations.connect(db.session.get(Server, server_id), store,
+                                         runtime.secret_box(), settings=settings)
         db.session.commit()
         return secret
 

@@ -8,6 +8,7 @@ from providers import custom
 from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD
 from tests.live import thread_server
 
+
 def test_card_flips_to_connected_without_a_reload(app, owner, server, page):
     with thread_server(app) as base:
         page.route("https://unpkg.com/**", lambda route: route.abort())  # offline: vendored htmx

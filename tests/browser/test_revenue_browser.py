@@ -4,10 +4,12 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-import blueprints.revenue
+import blueprints.revenue.export
+import blueprints.revenue.pages
 from extensions import db
 from tests import revenue_data
 from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, make_app
+
 
 @pytest.fixture
 def live(tmp_path, request, monkeypatch):
@@ -15,7 +17,7 @@ def live(tmp_path, request, monkeypatch):
     from ledger import accounts
     from ledger.servers import create_server
 
-    monkeypatch.setattr(blueprints.revenue, "PAGE_SIZE", 2)
+    monkeypatch.setattr(blueprints.revenue.pages, "PAGE_SIZE", 2)
     app = make_app("sqlite", tmp_path, request)
     with app.app_context():
         owner = accounts.create_user(OWNER_EMAIL, OWNER_PASSWORD)

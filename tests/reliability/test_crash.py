@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
+import runtime
 from app import create_app
 from extensions import db
 from ledger import accounts, integrations
@@ -34,7 +35,7 @@ def provision(live: LiveTally):
         user = accounts.create_user("crash@example.com", "crash test password")
         network = accounts.create_network(user, "Crash")
         server, _ = create_server(network, "Lobby")
-        _, secret = integrations.connect(server, "custom")
+        _, secret = integrations.connect(server, "custom", runtime.secret_box())
         db.session.commit()
         return app, server.project_id, secret
 
