@@ -5,8 +5,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from extensions import csrf, db, limiter, login_manager, migrate
 import models  # noqa: F401  (registers every table with SQLAlchemy)
+from extensions import csrf, db, limiter, login_manager, migrate
 from models.base import render_migration_type
 
 
