@@ -1,9 +1,14 @@
-"""The plugin API: game servers report player joins. JSON in and out, a Server's key as Bearer token."""
+"""The plugin API: game servers report player joins, and purchases and refunds from the plugin's
+fallback command. JSON in and out, a Server's key as Bearer token."""
 import json
+import time
 
 from flask import Blueprint, abort, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from extensions import csrf, db
+from ledger import deliveries, game_server
+from ledger.ingest import DeliveryLog
 from ledger.players import JoinError, parse_joins, record_joins
 from ledger.servers import server_for_api_key
 
@@ -27,6 +32,42 @@ def join():
         abort(400, str(exc))
     db.session.commit()
     return jsonify(players=result.players, created=result.created, rematched=result.rematched)
+
+
+@bp.post("/purchases")
+def purchases():
+    """One purchase (the Custom webhook's fields, plus coupon and store) or a list of up to
+    1,000, all or none; {"accepted": N, "duplicate": M}."""
+    return _game_server_call(game_server.record_purchases)
+
+
+@bp.post("/refunds")
+def refunds():
+    """Refund a purchase ``{transaction_id, amount?, store?, refund_id?}``; 404 when unknown."""
+    return _game_server_call(game_server.record_refund)
+
+
+def _game_server_call(record):
+    """Run ``record(server, body, log)``, leaving a row in the Server's Game server log."""
+    started = time.perf_counter()
+    server = _server_or_401()
+    try:
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        body = None
+    log = DeliveryLog(game_server.SOURCE, body or b"", started)
+    if body is None:
+        reply = log.reject(server, 413, f"body is larger than {request.max_content_length} bytes",
+                           keep_body=False)
+        return jsonify(reply.body), reply.status
+    try:
+        counts = record(server, body, log)
+    except game_server.CallError as exc:
+        reply = log.reject(server, exc.status, str(exc))  # rolls back, logs, commits
+        return jsonify(reply.body), reply.status
+    db.session.commit()
+    deliveries.prune_if_due(current_app.config["DELIVERY_BODY_RETENTION_DAYS"])
+    return jsonify(accepted=counts.accepted, duplicate=counts.duplicate)
 
 
 def _json_body():
