@@ -109,6 +109,16 @@ class LiveTally:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def app(self):
+        """An app on this instance's database and secret key, to read (or set up) its rows."""
+        from app import create_app
+
+        os.environ["TALLY_INSTANCE_PATH"] = str(self.instance)
+        url = self.env.get("DATABASE_URL") or f"sqlite:///{self.instance / 'tally.db'}"
+        if url.startswith("postgresql://"):
+            url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": self.env["TALLY_SECRET_KEY"]})
+
     def flask(self, *args: str) -> str:
         """Run a ``flask`` CLI command against this instance; returns stdout."""
         result = subprocess.run([str(VENV_BIN / "flask"), "--app", "app", *args], cwd=ROOT,
