@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from extensions import db
-from tests.live import LiveTally, fresh_postgres_database
+from tests.live import LiveTally, drop_postgres_database, fresh_postgres_database
 from tests.plugin.driver import JAR, PLUGIN, PluginProcess, write_config
 
 NETWORK = "Plugin Network"
@@ -98,12 +98,13 @@ class Tally:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def tally(request, plugin_jar, tmp_path_factory):
-    database_url = None
+    database_url = base = name = None
     if request.param == "postgres":
         base = os.environ.get("TEST_DATABASE_URL")
         if not base:
             pytest.skip("TEST_DATABASE_URL is not set")
-        database_url = fresh_postgres_database(base, f"{make_url(base).database}_plugin_e2e")
+        name = f"{make_url(base).database}_plugin_e2e"  # beside the run's own database
+        database_url = fresh_postgres_database(base, name)
     live = LiveTally(tmp_path_factory.mktemp("tally") / "instance", database_url)
     live.flask("db", "upgrade")
     live.flask("users", "create", OWNER, "--password", "plugin test password")
@@ -112,8 +113,13 @@ def tally(request, plugin_jar, tmp_path_factory):
     live.flask("campaigns", "create", NETWORK, "Twitch", "--hostname", "tw.example.net")
     live.flask("creators", "create", NETWORK, "Alex", "ALEX")
     live.start()
-    yield Tally(live, request.param)
+    tally = Tally(live, request.param)
+    yield tally
     live.stop()
+    with tally.app.app_context():
+        db.engine.dispose()
+    if name:
+        drop_postgres_database(base, name)
 
 
 @pytest.fixture
