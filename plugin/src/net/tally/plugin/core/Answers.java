@@ -41,6 +41,7 @@ final class Answers {
     /** A new config: try again at once, and say again what goes wrong. */
     void reset() {
         failures = 0;
+        status.failuresInARow = 0;
         retryAt = 0;
         warned = false;
     }
@@ -99,7 +100,7 @@ final class Answers {
 
     private void retry(String problem, boolean answered, long retryAfterSeconds, Queue queue,
                        Config config, long now) {
-        failures++;
+        status.failuresInARow = ++failures;
         long delay = Math.min(config.retryMaxNanos, FIRST_RETRY_NANOS << Math.min(failures - 1, 30));
         delay = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1); // jitter
         retryAt = now + Math.max(delay, retryAfterSeconds * 1_000_000_000L);
@@ -108,7 +109,7 @@ final class Answers {
     }
 
     private void hold(String problem, Queue queue, Config config, long now) {
-        failures++;
+        status.failuresInARow = ++failures;
         retryAt = now + config.retryMaxNanos;
         status.failure(true, problem);
         warnOnce(problem + ". Nothing is lost: " + queue.size() + " entries wait in queue.jsonl.");

@@ -14,6 +14,7 @@ final class Status {
     volatile String lastError;
     volatile String configProblem;
     volatile int queued;
+    volatile int failuresInARow;
 
     void success() {
         reachable = true;
@@ -36,7 +37,8 @@ final class Status {
         }
         lines.add("Queue: " + (queued + offered) + " waiting");
         lines.add("Last success: " + ago(lastSuccess));
-        lines.add("Last error: " + (lastError == null ? "none" : lastError + " (" + ago(lastErrorAt) + ")"));
+        String tries = failuresInARow > 1 ? ", " + failuresInARow + " tries in a row" : "";
+        lines.add("Last error: " + (lastError == null ? "none" : lastError + " (" + ago(lastErrorAt) + tries + ")"));
         return lines;
     }
 
