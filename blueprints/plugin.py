@@ -22,7 +22,8 @@ def jar():
     """The jar plugin/build made; 404 until it has."""
     path = jar_path()
     if path is None:
-        abort(404, "The plugin is not built yet: run plugin/build on the Tally machine (it needs a JDK 17).")
+        abort(404, "The plugin is not built yet: run plugin/build on the Tally machine "
+                   "(it needs a JDK 17).")
     return send_file(path, mimetype="application/java-archive", as_attachment=True,
                      download_name="tally.jar", max_age=0)
 

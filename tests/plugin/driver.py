@@ -80,7 +80,9 @@ class PluginProcess:
         try:
             answer = self.answers.get(timeout=timeout)
         except queue.Empty:
-            raise AssertionError(f"no answer to {words[0]}: {self.process.stderr.read()[-2000:] if self.process.poll() is not None else 'still running'}") from None
+            ended = self.process.poll() is not None
+            raise AssertionError(f"no answer to {words[0]}: " + (
+                self.process.stderr.read()[-2000:] if ended else "the driver is still running")) from None
         assert "error" not in answer, answer
         return answer
 
