@@ -75,3 +75,14 @@ def test_game_server_calls_are_listed_with_their_reasons(client, logged_in, serv
 def test_another_networks_server_is_404(logged_in, other_network):
     for path in ("plugin/status", "plugin/calls"):
         assert logged_in.get(f"/servers/{other_network.server_id}/{path}").status_code == 404
+
+
+def test_plugin_purchases_show_on_the_revenue_pages_under_their_store(client, logged_in, server):
+    api(client, server, "/api/v1/purchases", {"transaction_id": "tx-5", "username": "Steve",
+                                              "amount": 12, "currency": "USD", "coupon": "NONE"})
+    api(client, server, "/api/v1/refunds", {"transaction_id": "tx-5", "amount": 2})
+    overview = logged_in.get(f"/servers/{server.id}/revenue?by=store").get_data(as_text=True)
+    assert "command" in overview and "12.00 USD" in overview
+    listing = logged_in.get(f"/servers/{server.id}/revenue/purchases?store=command")
+    row = listing.get_data(as_text=True).split("<tbody>")[1]
+    assert "Unmatched</span> Steve" in row and "12.00" in row and "−2.00" in row and ">command<" in row
