@@ -18,6 +18,7 @@ def test_logins_and_the_purchase_command_are_attributed(tally, plugin, platform)
     game.do("login", "Bob", "tw.EXAMPLE.net:25577")
     game.do("login", "Carol", "play.example.net:25565")
     game.do("login", "Dave", "-")
+    game.command("console", "purchase", "Dave", "1", "EUR", "tx-0", "coupon={coupon}")
     assert game.command("console", "purchase", "alice", "9.99", "eur", "tx-1", "coupon=alex",
                         "VIP", "Rank") == ["Tally: queued purchase tx-1 by alice (9.99 EUR)."]
     assert "only from the console" in game.command("admin", "purchase", "Bob", "5", "EUR", "tx-2")[0]
@@ -26,21 +27,24 @@ def test_logins_and_the_purchase_command_are_attributed(tally, plugin, platform)
         [usage] = game.command("console", "purchase", *bad)
         assert usage.startswith("Usage: tally purchase <player> <amount> <currency> <transaction-id>")
 
-    wait_until(lambda: len(tally.players(server)) == 4 and tally.purchases(server), what="Tally")
+    wait_until(lambda: len(tally.players(server)) == 4 and len(tally.purchases(server)) == 2,
+               what="Tally")
     assert tally.players(server) == {"Alice": "YouTube", "Bob": "Twitch", "Carol": None, "Dave": None}
-    [purchase] = tally.purchases(server)
+    dave, purchase = tally.purchases(server)
+    assert (dave.transaction_id, dave.player, dave.creator, dave.items) == \
+        ("tx-0", "Dave", None, [("Purchase", 1, 100)])
     assert (purchase.transaction_id, purchase.store, purchase.amount_minor, purchase.currency) == \
         ("tx-1", "command", 999, "EUR")
     assert (purchase.player, purchase.campaign, purchase.creator) == ("Alice", "YouTube", "ALEX")
     assert purchase.items == [("VIP Rank", 1, 999)]
 
     assert game.command("console", "refund", "tx-1", "2.50") == ["Tally: queued the refund of tx-1."]
-    wait_until(lambda: tally.purchases(server)[0].reversed_minor == 250, what="the refund")
+    wait_until(lambda: tally.purchases(server)[1].reversed_minor == 250, what="the refund")
     game.wait_for_log("Tally recorded the refund tx-1.")
     status = game.command("admin", "status")
     assert status[0] == f"Tally at {tally.url}: reachable" and status[1] == "Queue: 0 waiting"
     assert game.command("player", "status") == ["You need the tally.admin permission to use /tally."]
-    assert [outcome for _, outcome, _ in tally.calls(server)] == ["accepted", "accepted"]
+    assert {outcome for _, outcome, _ in tally.calls(server)} == {"accepted"}  # nothing refused
 
 
 def test_queue_survives_restarts_and_a_kill_while_tally_is_down(tally, plugin, tmp_path):

@@ -97,7 +97,7 @@ final class Commands {
                 .append(",\"amount\":").append(amount)
                 .append(",\"currency\":\"").append(args[3].toUpperCase(Locale.ROOT)).append('"')
                 .append(",\"timestamp\":\"").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append('"');
-        if (coupon != null && !coupon.isBlank()) {
+        if (coupon != null && !coupon.isBlank() && !PLACEHOLDER.matcher(coupon).matches()) { // {coupon}: none
             json.append(",\"coupon\":").append(Json.quote(text(coupon, "coupon", 64)));
         }
         if (!item.isEmpty()) {

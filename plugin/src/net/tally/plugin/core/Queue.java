@@ -17,6 +17,7 @@ final class Queue {
     private static final long OVERDUE_NANOS = 3600_000_000_000L; // >= any flush interval
 
     private final ArrayDeque<Entry> waiting = new ArrayDeque<>();
+    private volatile int size; // waiting.size(), for other threads (/tally status)
     private final Path file;
     private final Log log;
     private Journal journal;
@@ -43,6 +44,7 @@ final class Queue {
         if (!left.isEmpty()) {
             nextSeq = left.get(left.size() - 1).seq() + 1;
         }
+        size = waiting.size();
         return left.size();
     }
 
@@ -61,6 +63,7 @@ final class Queue {
         }
         waiting.addAll(entries);
         trim(limit);
+        size = waiting.size();
     }
 
     /** The oldest entries of one kind, at most {@code max} (refunds go one by one). */
@@ -82,12 +85,14 @@ final class Queue {
         while (!waiting.isEmpty() && waiting.peekFirst().seq() <= last) {
             waiting.pollFirst();
         }
+        size = waiting.size();
         finish(batch.get(0).seq(), last);
     }
 
     /** Drops one entry for good (Tally refused it). */
     void drop(Entry entry) {
         if (waiting.remove(entry)) {
+            size = waiting.size();
             finish(entry.seq(), entry.seq());
         }
     }
@@ -96,8 +101,9 @@ final class Queue {
         return waiting.peekFirst();
     }
 
+    /** How many entries wait; any thread may ask. */
     int size() {
-        return waiting.size();
+        return size;
     }
 
     /** fsync about once a second, and compact the file when most of it is done. */

@@ -33,7 +33,7 @@ final class Sender implements Runnable {
     private volatile boolean stopping;
     private volatile boolean flushing;
 
-    private Queue queue;
+    private final Queue queue;
     private Config config = Config.parse("");
     private FileTime configTime;
     private long nextConfigCheck;
@@ -46,6 +46,7 @@ final class Sender implements Runnable {
         this.folder = folder;
         this.log = log;
         this.answers = new Answers(log, status);
+        this.queue = new Queue(folder.resolve("queue.jsonl"), log);
     }
 
     void start() {
@@ -68,11 +69,11 @@ final class Sender implements Runnable {
     }
 
     int waiting() {
-        return status.queued + inbox.size();
+        return queue.size() + inbox.size();
     }
 
     List<String> statusLines() {
-        return status.lines(inbox.size());
+        return status.lines(waiting());
     }
 
     /** Writes what was offered, then ends the thread (waiting up to five seconds for it). */
@@ -110,7 +111,6 @@ final class Sender implements Runnable {
     }
 
     private void begin() {
-        queue = new Queue(folder.resolve("queue.jsonl"), log);
         try {
             Files.createDirectories(folder);
             Path file = folder.resolve("config.yml");
@@ -151,7 +151,6 @@ final class Sender implements Runnable {
             send(now);
         }
         queue.maintain(now);
-        status.queued = queue.size();
         if (queue.size() == 0 || answers.failing()) {
             flushing = false;
         }

@@ -13,7 +13,6 @@ final class Status {
     volatile Instant lastErrorAt;
     volatile String lastError;
     volatile String configProblem;
-    volatile int queued;
     volatile int failuresInARow;
 
     void success() {
@@ -27,7 +26,7 @@ final class Status {
         lastErrorAt = Instant.now();
     }
 
-    List<String> lines(int offered) {
+    List<String> lines(int waiting) {
         List<String> lines = new ArrayList<>();
         if (configProblem != null) {
             lines.add("Tally: not configured: " + configProblem);
@@ -35,7 +34,7 @@ final class Status {
             String state = reachable == null ? "not contacted yet" : reachable ? "reachable" : "unreachable";
             lines.add("Tally at " + url + ": " + state);
         }
-        lines.add("Queue: " + (queued + offered) + " waiting");
+        lines.add("Queue: " + waiting + " waiting");
         lines.add("Last success: " + ago(lastSuccess));
         String tries = failuresInARow > 1 ? ", " + failuresInARow + " tries in a row" : "";
         lines.add("Last error: " + (lastError == null ? "none" : lastError + " (" + ago(lastErrorAt) + tries + ")"));
