@@ -8,6 +8,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+PLUGIN_JAR = Path(__file__).resolve().parent / "plugin" / "dist" / "tally.jar"
+
 
 def _secret_key(instance_path: str) -> str:
     from_env = os.environ.get("TALLY_SECRET_KEY") or os.environ.get("SECRET_KEY")
@@ -46,6 +48,8 @@ def load(instance_path: str) -> dict:
         "WEBHOOK_MAX_BYTES": int(os.environ.get("TALLY_WEBHOOK_MAX_BYTES", 64 * 1024)),
         # Largest plugin API request body (a bulk import of 1,000 joins fits well within).
         "API_MAX_BYTES": int(os.environ.get("TALLY_API_MAX_BYTES", 1024 * 1024)),
+        # The game-server plugin, served at /plugin/tally.jar once plugin/build has made it.
+        "PLUGIN_JAR": os.environ.get("TALLY_PLUGIN_JAR", str(PLUGIN_JAR)),
         "DELIVERY_BODY_RETENTION_DAYS": int(os.environ.get("TALLY_DELIVERY_RETENTION_DAYS", 30)),
         "DELIVERY_LOG_RETENTION_DAYS": int(os.environ.get("TALLY_DELIVERY_LOG_DAYS", 90)),
         "RATELIMIT_STORAGE_URI": os.environ.get("TALLY_RATELIMIT_STORAGE", "memory://"),

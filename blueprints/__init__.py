@@ -1,9 +1,9 @@
 """HTTP layer: each module holds one feature's routes as ``bp``."""
 from blueprints import (api, auth, campaigns, creators, gateway, integrations, networks, players,
-                        revenue, servers, template_helpers, web, webhooks)
+                        plugin, revenue, servers, template_helpers, web, webhooks)
 
 MODULES = (web, auth, networks, servers, campaigns, creators, players, api, webhooks, integrations,
-           revenue, gateway)
+           revenue, gateway, plugin)
 
 
 def register_blueprints(app) -> None:

@@ -1,12 +1,15 @@
-"""A Server's page: its project ID and plugin API URL, rename, new plugin key, delete."""
+"""A Server's page: installing the plugin, its project ID and plugin API URL, rename, new plugin
+key, delete."""
 from flask import Blueprint, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from blueprints import plugin
 from blueprints.access import is_owner, owned_network_or_403, server_or_404
 from blueprints.flow import committed
 from extensions import db
+from ledger import game_server
 from ledger.servers import delete_server, regenerate_api_key, rename_server
 
 bp = Blueprint("servers", __name__, url_prefix="/servers")
@@ -71,4 +74,6 @@ def show_key_once(server, key: str, created: bool):
 
 def _render_show(server, form):
     return render_template("servers/show.html", server=server, network=server.network,
-                           form=form, confirm=ConfirmForm(), is_owner=is_owner(server.network_id))
+                           form=form, is_owner=is_owner(server.network_id),
+                           jar_built=plugin.jar_path() is not None,
+                           plugin_status=game_server.status(server.id))

@@ -18,7 +18,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "auth.setup", "auth.login",  # signing in
     "webhooks.receive",  # store webhooks: signed
     "gateway.callback", "gateway.api_mark_paid",  # CraftingStore and its payment provider
-    "api.join",  # the game server plugin: Bearer plugin key
+    "api.join", "api.purchases", "api.refunds",  # the game server plugin: Bearer plugin key
 })
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # The one script allowed from outside: htmx, pinned by its Subresource Integrity hash in

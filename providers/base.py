@@ -27,16 +27,21 @@ from decimal import Decimal
 from events import Item, PayloadError, SignatureError
 
 
-def load_json_object(body: bytes) -> dict:
-    """Parse a JSON object, keeping numbers exact (Decimal) and rejecting NaN/Infinity."""
+def load_json(body: bytes):
+    """Parse any JSON value, keeping numbers exact (Decimal) and rejecting NaN/Infinity."""
     try:
-        data = json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
+        return json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
     except UnicodeDecodeError:
         raise PayloadError("body is not valid UTF-8") from None
     except RecursionError:
         raise PayloadError("body is nested too deeply") from None
     except ValueError as exc:
         raise PayloadError(f"body is not valid JSON: {exc}") from None
+
+
+def load_json_object(body: bytes) -> dict:
+    """``load_json`` for a body that must be one JSON object."""
+    data = load_json(body)
     if not isinstance(data, dict):
         raise PayloadError("body must be a JSON object")
     return data

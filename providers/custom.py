@@ -22,11 +22,16 @@ verify = x_signature(sign)
 
 
 def parse(body: bytes, received_at, settings) -> list[PurchaseEvent]:
-    data = load_json_object(body)
+    return [parse_purchase(load_json_object(body), received_at)]
+
+
+def parse_purchase(data: dict, received_at) -> PurchaseEvent:
+    """One purchase object with the Custom webhook's fields; the plugin API's purchases
+    (ledger.game_server) are read by this too, so both follow one set of rules."""
     currency = currency_code(data["currency"]) if data.get("currency") is not None else "USD"
     total = parse_amount(data["amount"], currency, "amount") if "amount" in data \
         else _missing("amount")
-    return [PurchaseEvent(
+    return PurchaseEvent(
         transaction_id=required_string(data, "transaction_id"),
         username=required_string(data, "username", max_length=64),
         amount_minor=total,
@@ -34,7 +39,7 @@ def parse(body: bytes, received_at, settings) -> list[PurchaseEvent]:
         items=_items(data.get("items"), currency, total),
         purchased_at=parse_timestamp(data.get("timestamp"), "timestamp", received_at),
         email=optional_string(data, "email"),
-    )]
+    )
 
 
 def _missing(field: str):

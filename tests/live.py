@@ -79,16 +79,28 @@ def thread_server(app):
         thread.join(5)
 
 
-def fresh_postgres_database(base_url: str, name: str) -> str:
-    """(Re)create database ``name`` on the server of ``base_url``; returns its URL."""
+def _on_postgres(base_url: str, *statements: str):
+    """Run ``statements`` outside a transaction on the server of ``base_url``; returns its URL."""
     url = make_url(base_url.replace("postgresql://", "postgresql+psycopg://", 1)
                    if base_url.startswith("postgresql://") else base_url)
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        for statement in statements:
+            conn.execute(text(statement))
     engine.dispose()
+    return url
+
+
+def fresh_postgres_database(base_url: str, name: str) -> str:
+    """(Re)create database ``name`` on the server of ``base_url``; returns its URL."""
+    url = _on_postgres(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+                       f'CREATE DATABASE "{name}"')
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(base_url: str, name: str) -> None:
+    """Drop database ``name`` (made by fresh_postgres_database)."""
+    _on_postgres(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class LiveTally:
@@ -108,6 +120,16 @@ class LiveTally:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def app(self):
+        """An app on this instance's database and secret key, to read (or set up) its rows."""
+        from app import create_app
+
+        os.environ["TALLY_INSTANCE_PATH"] = str(self.instance)
+        url = self.env.get("DATABASE_URL") or f"sqlite:///{self.instance / 'tally.db'}"
+        if url.startswith("postgresql://"):
+            url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": self.env["TALLY_SECRET_KEY"]})
 
     def flask(self, *args: str) -> str:
         """Run a ``flask`` CLI command against this instance; returns stdout."""

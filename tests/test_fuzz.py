@@ -142,3 +142,26 @@ def test_random_plugin_api_calls_never_500(app, client, server):
                 assert db.session.scalar(select(func.count(Player.id))) == before
 
     check()
+
+
+@pytest.mark.parametrize("url", ["/api/v1/purchases", "/api/v1/refunds"])
+def test_random_purchase_and_refund_calls_never_500(app, client, server, url):
+    auth = {"Authorization": f"Bearer {server.api_key}", "Content-Type": "application/json"}
+    client.post("/api/v1/purchases", headers=auth,
+                data=json.dumps({"transaction_id": "t", "username": "a", "amount": 5}))
+
+    @FUZZ
+    @given(body=st.one_of(raw_bodies, st.lists(payload_like, max_size=4).map(
+        lambda d: json.dumps(d).encode())))
+    def check(body):
+        TRIED["http"] += 1
+        with app.app_context():
+            before = _counts()
+        response = client.post(url, data=body, headers=auth)
+        assert response.status_code < 500
+        if response.status_code >= 400:
+            assert "error" in response.get_json(), response.data
+            with app.app_context():
+                assert _counts() == before
+
+    check()

@@ -54,11 +54,12 @@ def route_map(tally: LiveTally):
 
 
 def page_urls(app, ids: dict) -> list[str]:
-    """The GET pages of the route list (no APIs, no CSV), with the demo's ids."""
+    """The GET pages of the route list (no APIs, no downloads), with the demo's ids."""
     urls = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in rule.methods or rule.rule.startswith(("/api/", "/static")) \
-                or rule.rule.endswith(".csv") or rule.endpoint in ("web.healthz", "auth.setup"):
+                or rule.rule.endswith((".csv", ".jar", ".ico")) \
+                or rule.endpoint in ("web.healthz", "auth.setup"):
             continue
         url = rule.rule
         for name in rule.arguments:

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import func, select
 
 import runtime
-from app import create_app
 from extensions import db
 from ledger import accounts, integrations
 from ledger.servers import create_server
@@ -30,7 +29,7 @@ THREADS = 8
 def provision(live: LiveTally):
     """Owner, Network, Server and a connected Custom integration, written straight to the DB."""
     live.flask("db", "upgrade")
-    app = _app_for(live)
+    app = live.app()
     with app.app_context():
         user = accounts.create_user("crash@example.com", "crash test password")
         network = accounts.create_network(user, "Crash")
@@ -38,14 +37,6 @@ def provision(live: LiveTally):
         _, secret = integrations.connect(server, "custom", runtime.secret_box())
         db.session.commit()
         return app, server.project_id, secret
-
-
-def _app_for(live: LiveTally):
-    os.environ["TALLY_INSTANCE_PATH"] = str(live.instance)
-    url = live.env.get("DATABASE_URL") or f"sqlite:///{live.instance / 'tally.db'}"
-    if url.startswith("postgresql://"):
-        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "live-test-secret-key"})
 
 
 def delivery(n: int, secret: str) -> tuple[bytes, dict]:

@@ -1,0 +1,5 @@
+package com.velocitypowered.api.event.proxy;
+
+/** Stub of Velocity API 3.4.0-SNAPSHOT {@code ProxyShutdownEvent}. */
+public final class ProxyShutdownEvent {
+}

@@ -1,0 +1,5 @@
+package net.md_5.bungee.api.plugin;
+
+/** Stub of BungeeCord API 26.1-R0.1-SNAPSHOT {@code Event}. */
+public abstract class Event {
+}
