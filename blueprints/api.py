@@ -1,6 +1,5 @@
 """The plugin API: game servers report player joins, and purchases and refunds from the plugin's
 fallback command. JSON in and out, a Server's key as Bearer token."""
-import json
 import time
 
 from flask import Blueprint, abort, current_app, jsonify, request
@@ -10,9 +9,9 @@ from events import PayloadError
 from extensions import csrf, db
 from ledger import deliveries, game_server
 from ledger.deliveries import DeliveryLog
-from ledger.players import JoinError, parse_joins, record_joins
+from ledger.players import record_joins
 from ledger.servers import server_for_api_key
-from providers import command
+from providers import plugin_api
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -27,10 +26,9 @@ def _limit_body():
 def join():
     """One join ``{username, uuid?, hostname?, campaign?}`` or a list of up to 1,000, all or none."""
     server = _server_or_401()
-    payload = _json_body()
     try:
-        result = record_joins(server, parse_joins(payload))
-    except JoinError as exc:
+        result = record_joins(server, plugin_api.parse_joins(request.get_data(cache=False)))
+    except PayloadError as exc:
         abort(400, str(exc))
     db.session.commit()
     return jsonify(players=result.players, created=result.created, rematched=result.rematched)
@@ -42,14 +40,14 @@ def purchases():
     1,000, all or none; {"accepted": N, "duplicate": M}."""
     return _game_server_call(
         lambda server, body, log: game_server.record_purchases(
-            server, command.parse_purchases(body, log.received_at), log))
+            server, plugin_api.parse_purchases(body, log.received_at), log))
 
 
 @bp.post("/refunds")
 def refunds():
     """Refund a purchase ``{transaction_id, amount?, store?, refund_id?}``; 404 when unknown."""
     return _game_server_call(
-        lambda server, body, log: game_server.record_refund(server, command.parse_refund(body),
+        lambda server, body, log: game_server.record_refund(server, plugin_api.parse_refund(body),
                                                             log))
 
 
@@ -76,14 +74,6 @@ def _game_server_call(record):
     deliveries.prune_if_due(current_app.config["DELIVERY_BODY_RETENTION_DAYS"],
                             current_app.config["DELIVERY_LOG_RETENTION_DAYS"])
     return jsonify(accepted=counts.accepted, duplicate=counts.duplicate)
-
-
-def _json_body():
-    """The parsed body; 400 for anything that is not JSON (including absurdly deep nesting)."""
-    try:
-        return json.loads(request.get_data(cache=False))
-    except (ValueError, RecursionError):
-        abort(400, "the body must be JSON")
 
 
 def _server_or_401():

@@ -7,11 +7,13 @@ import json
 import click
 from flask.cli import with_appcontext
 
+from events import PayloadError
 from extensions import db
 from ledger import accounts, campaigns
-from ledger.players import JoinError, parse_joins, record_joins
+from ledger.players import record_joins
 from ledger.servers import create_server, server_by_project_id
 from models import MEMBER, OWNER
+from providers.plugin_api import parse_joins
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 
@@ -42,7 +44,7 @@ def _run(action):
     """Call a ledger function; its validation error becomes a clean CLI error."""
     try:
         return action()
-    except (accounts.AccountError, campaigns.AttributionError, JoinError) as exc:
+    except (accounts.AccountError, campaigns.AttributionError, PayloadError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 

@@ -1,5 +1,5 @@
 """What the game-server plugin sends besides joins: purchases and refunds from the fallback
-command (parsed by providers.command), and the plugin's status on the Server page.
+command (parsed by providers.plugin_api), and the plugin's status on the Server page.
 
 Purchases take the one write path for purchases (ledger.purchases), so matching, Campaign,
 creator and rollups are a webhook's, and each is recorded once per (Server, store,
@@ -54,7 +54,7 @@ def record_purchases(server: Server, events: list, log: DeliveryLog) -> Counts:
 
 
 def record_refund(server: Server, refund, log: DeliveryLog) -> Counts:
-    """Refund a purchase of this Server (providers.command.Refund; 404 when there is none),
+    """Refund a purchase of this Server (providers.plugin_api.Refund; 404 when there is none),
     once per refund id."""
     purchase = db.session.scalar(select(Purchase).filter_by(
         server_id=server.id, store=refund.store, transaction_id=refund.transaction_id))

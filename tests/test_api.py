@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from extensions import db
 from ledger import campaigns
 from models import Network, Player, Purchase
+from providers.plugin_api import parse_joins
 
 URL = "/api/v1/players/join"
 
@@ -222,7 +223,7 @@ def test_join_that_loses_an_insert_race_uses_the_winner(app, server, monkeypatch
     monkeypatch.setattr(ledger_players, "_existing", lambda server_id, keys: {})
     with app.app_context():
         srv = db.session.get(Server, server.id)
-        result = ledger_players.record_joins(srv, ledger_players.parse_joins({"username": "ALEX"}))
+        result = ledger_players.record_joins(srv, parse_joins({"username": "ALEX"}))
         db.session.commit()
     assert (result.players, result.created) == (1, 0)
     assert list(players(app, server.id)) == ["ALEX"]

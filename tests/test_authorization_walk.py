@@ -23,7 +23,8 @@ MARKERS = [b"Foreign", b"Theirs", b"THEIRCODE", b"ForeignBuyer", b"theirs.exampl
 @pytest.fixture
 def their_network(app, other_network):
     """The other Network's Campaign, Creator, Player, Purchase and connected integration."""
-    from ledger.players import parse_joins, record_joins
+    from ledger.players import record_joins
+    from providers.plugin_api import parse_joins
 
     with app.app_context():
         net = db.session.get(Network, other_network.id)
