@@ -6,6 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 import models  # noqa: F401  (registers every table with SQLAlchemy)
+import worker
 from extensions import csrf, db, limiter, login_manager, migrate
 from models.base import render_migration_type
 
@@ -33,4 +34,5 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_blueprints(app)
     register_commands(app)
+    worker.init_app(app)
     return app

@@ -50,6 +50,15 @@ def load(instance_path: str) -> dict:
         "API_MAX_BYTES": int(os.environ.get("TALLY_API_MAX_BYTES", 1024 * 1024)),
         # The game-server plugin, served at /plugin/tally.jar once plugin/build has made it.
         "PLUGIN_JAR": os.environ.get("TALLY_PLUGIN_JAR", str(PLUGIN_JAR)),
+        # The background worker: "embedded" runs it in every process that serves requests
+        # (one at a time does the work), "off" leaves it to `flask worker` processes.
+        "WORKER": os.environ.get("TALLY_WORKER", "embedded"),
+        # Do the worker's work for a request before answering it (for tests only).
+        "WORK_INLINE": False,
+        # Outbound calls (Discord, owners' endpoints, the gateway confirmation) reach public
+        # addresses only; "1" lifts that for every one of them (a test receiver, a LAN).
+        "OUTBOUND_ALLOW_PRIVATE": os.environ.get("TALLY_OUTBOUND_ALLOW_PRIVATE") == "1",
+        "OUTBOUND_TIMEOUT": float(os.environ.get("TALLY_OUTBOUND_TIMEOUT", 10)),
         "DELIVERY_BODY_RETENTION_DAYS": int(os.environ.get("TALLY_DELIVERY_RETENTION_DAYS", 30)),
         "DELIVERY_LOG_RETENTION_DAYS": int(os.environ.get("TALLY_DELIVERY_LOG_DAYS", 90)),
         "RATELIMIT_STORAGE_URI": os.environ.get("TALLY_RATELIMIT_STORAGE", "memory://"),

@@ -10,6 +10,7 @@ validation handshake) and IgnoredEvent (logged, not recorded).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -123,3 +124,46 @@ class IgnoredEvent:
 
     reason: str
     transaction_id: str | None = None
+
+
+# --- the receipt: events kept as JSON between the reply and the ledger (ledger.receipts) ------
+
+_TYPES = {cls.__name__: cls for cls in (PurchaseEvent, ReversalEvent, MatchedReversalEvent,
+                                        StoreActivityEvent, VerificationRequest, ReplyEvent,
+                                        IgnoredEvent)}
+_TIMES = ("purchased_at", "occurred_at")
+
+
+def dump(events: list) -> str:
+    """The events as JSON text; ``load`` gives back equal events."""
+    return json.dumps([_plain(event) for event in events], separators=(",", ":"))
+
+
+def load(text: str) -> list:
+    return [_event(data) for data in json.loads(text)]
+
+
+def _plain(event) -> dict:
+    data = {"type": type(event).__name__}
+    for name, value in vars(event).items():
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif name == "items":
+            value = [[item.name, item.quantity, item.total_minor] for item in value]
+        elif isinstance(value, tuple):
+            value = list(value)
+        data[name] = value
+    return data
+
+
+def _event(data: dict):
+    data = dict(data)
+    cls = _TYPES[data.pop("type")]
+    for name in _TIMES:
+        if name in data:
+            data[name] = datetime.fromisoformat(data[name])
+    if "items" in data:
+        data["items"] = tuple(Item(*item) for item in data["items"])
+    if "duplicate_if_recorded" in data:
+        data["duplicate_if_recorded"] = tuple(data["duplicate_if_recorded"])
+    return cls(**data)

@@ -7,7 +7,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from events import PayloadError
 from extensions import csrf, db
-from ledger import deliveries, game_server
+from ledger import game_server
 from ledger.deliveries import DeliveryLog
 from ledger.players import record_joins
 from ledger.servers import server_for_api_key
@@ -71,8 +71,6 @@ def _game_server_call(record):
         reply = log.reject(server, getattr(exc, "status", 400), str(exc), verified=True)
         return jsonify(reply.body), reply.status
     db.session.commit()
-    deliveries.prune_if_due(current_app.config["DELIVERY_BODY_RETENTION_DAYS"],
-                            current_app.config["DELIVERY_LOG_RETENTION_DAYS"])
     return jsonify(accepted=counts.accepted, duplicate=counts.duplicate)
 
 

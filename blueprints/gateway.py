@@ -70,7 +70,8 @@ def _confirm(server_id: int, transaction_id: str) -> confirmation.Confirmation:
     if isinstance(pending, confirmation.Confirmation):
         return pending
     sent = confirmation.send(pending, current_app.config.get("GATEWAY_CONFIRM_TIMEOUT", 10),
-                             current_app.config["GATEWAY_ALLOW_PRIVATE"])
+                             current_app.config["GATEWAY_ALLOW_PRIVATE"]
+                             or current_app.config["OUTBOUND_ALLOW_PRIVATE"])
     result = confirmation.record(server_id, transaction_id, sent)
     db.session.commit()
     return result

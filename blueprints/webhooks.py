@@ -1,4 +1,7 @@
-"""POST /api/webhooks/<store>?projectId=...: HTTP in and out; the pipeline is ledger.ingest."""
+"""POST /api/webhooks/<store>?projectId=...: HTTP in and out; the pipeline is ledger.ingest.
+
+The reply says the delivery is received (committed); the worker applies it to the ledger
+right after (ledger.receipts)."""
 import time
 
 from flask import Blueprint, abort, current_app, jsonify, request
@@ -6,7 +9,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 import providers
 import runtime
 from extensions import csrf, limiter
-from ledger import deliveries, ingest
+from ledger import ingest
 
 bp = Blueprint("webhooks", __name__, url_prefix="/api/webhooks")
 csrf.exempt(bp)
@@ -28,8 +31,6 @@ def receive(store: str):
     else:
         reply = ingest.receive(module, project_id, body, request.headers, request.args, started,
                                runtime.secret_box())
-    deliveries.prune_if_due(current_app.config["DELIVERY_BODY_RETENTION_DAYS"],
-                            current_app.config["DELIVERY_LOG_RETENTION_DAYS"])
     return jsonify(reply.body), reply.status
 
 

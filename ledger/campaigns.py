@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from extensions import db
-from ledger import rollups
+from ledger import jobs
 from models import Campaign, CampaignHostname, Creator, Network
 from models.base import fold
 
@@ -74,12 +74,13 @@ def update_creator(creator: Creator, name: str, code: str) -> Creator:
 
 def delete(obj: Campaign | Creator) -> None:
     """Purchases and players keep existing; their link to it becomes empty (ON DELETE SET NULL),
-    so the Network's revenue rollups are recounted, moving those figures to "none"."""
+    so the Network's revenue rollups are recounted, moving those figures to "none" (a job for
+    the worker: the request answers at once, and the pages say figures are being recounted)."""
     network_id = obj.network_id
     db.session.delete(obj)
     db.session.flush()
     db.session.expire_all()  # loaded purchases and players still hold the old ids
-    rollups.rebuild_rollups(network_id)
+    jobs.enqueue(jobs.RECOUNT, network_id)
 
 
 def campaigns_of(network: Network) -> list[Campaign]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from ledger import rollups
+from ledger import outbox, rollups
 from models import Adjustment, Player, Purchase
 from models.purchase import CHARGEBACK, LINK, REFUND, UNLINK
 
@@ -49,6 +49,11 @@ def apply_reversal(purchase: Purchase, kind: str, amount_minor: int | None = Non
     purchase.reversed_minor = (purchase.reversed_minor or 0) + amount
     rollups.add_reversal(purchase, kind, amount)
     db.session.flush()
+    outbox.emit(purchase.network_id, outbox.REFUND if kind == REFUND else outbox.CHARGEBACK, {
+        "purchase_id": purchase.id, "server_id": purchase.server_id, "store": purchase.store,
+        "transaction_id": purchase.transaction_id, "username": purchase.username,
+        "amount_minor": amount, "currency": purchase.currency, "reason": reason,
+        "by_owner": user_id is not None}, purchase.server_id)
     return adjustment, True
 
 

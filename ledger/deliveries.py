@@ -6,25 +6,21 @@ to ``rejections.Rejections.PER_HOUR`` an hour; every refusal is also counted per
 DELIVERY_BODY_RETENTION_DAYS so an owner can see what a store sent, then cleared; rows are
 deleted after DELIVERY_LOG_RETENTION_DAYS.
 """
-import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import SQLAlchemyError
 
 from extensions import db
-from ledger import prepared, rejections
+from ledger import health, prepared, rejections, replay
 from models import Delivery, DeliveryRejection
+from models.integration import WAITING
 from models.base import utcnow
 
-log = logging.getLogger(__name__)
 
 ACCEPTED, DUPLICATE, IGNORED, REJECTED = "accepted", "duplicate", "ignored", "rejected"
 PER_PAGE = 50
-PRUNE_EVERY_SECONDS = 3600  # opportunistic pruning runs at most this often per process
-_next_prune = 0.0
 
 
 @dataclass(frozen=True)
@@ -81,28 +77,6 @@ def prune(body_days: int, row_days: int) -> tuple[int, int]:
     return prune_bodies(body_days), prune_rows(row_days)
 
 
-def prune_if_due(body_days: int, row_days: int) -> None:
-    """Opportunistic pruning from the webhook path: once per PRUNE_EVERY_SECONDS per process.
-
-    Runs after the delivery was committed, in its own transaction; a failure here is
-    logged and never changes the reply the store already earned.
-    """
-    global _next_prune
-    now = time.monotonic()
-    if now < _next_prune:
-        return
-    _next_prune = now + PRUNE_EVERY_SECONDS
-    try:
-        cleared, deleted = prune(body_days, row_days)
-        db.session.commit()
-        if cleared or deleted:
-            log.info("cleared %d delivery bodies older than %d days, deleted %d rows older "
-                     "than %d days", cleared, body_days, deleted, row_days)
-    except SQLAlchemyError:
-        db.session.rollback()
-        log.exception("pruning the delivery log failed")
-
-
 @dataclass(frozen=True)
 class Reply:
     status: int
@@ -132,11 +106,13 @@ class DeliveryLog:
         self.received_at = utcnow()
         self.touched = False  # whether the integration's last_delivery_at was written
 
-    def start(self, conn, server, transaction_id: str | None) -> DeliveryRef:
-        """The row of an attempt that passed verification, written as accepted;
-        ``finish`` changes it when the outcome turns out otherwise."""
+    def start(self, conn, server, transaction_id: str | None,
+              events: str | None = None) -> DeliveryRef:
+        """The row of an attempt that passed verification, written as accepted, with the
+        events to apply after the reply (``events``, JSON) if any; ``finish`` changes the
+        outcome when it turns out otherwise."""
         return DeliveryRef(self._insert(conn, server, 200, ACCEPTED, None, self.body,
-                                        transaction_id), conn)
+                                        transaction_id, events), conn)
 
     def finish(self, conn, delivery: DeliveryRef, outcome: str,
                reason: str | None = None) -> None:
@@ -145,12 +121,13 @@ class DeliveryLog:
                 "delivery_id": delivery.id, "outcome": outcome, "reason": reason})
 
     def reject(self, server, status: int, reason: str, *, verified: bool = False,
-               connected: bool = True) -> Reply:
+               connected: bool = True, replay_headers: dict | None = None) -> Reply:
         """Refuse the attempt, in a transaction of its own (it rolls back the caller's, which
         wrote nothing yet, and commits). Nobody has proved who sent an unverified body, so it
         is not kept, and the refusal gets a row only for a connected store and within the
         hourly limit; it is counted either way (ledger.rejections). A verified delivery that
-        could not be used keeps its body for the owner to read."""
+        could not be used keeps its body for the owner to read. With ``replay_headers`` a
+        logged refusal of a connected store also keeps a copy to replay (ledger.replay)."""
         db.session.rollback()
         counts = rejections.of(db.engine)
         server_id = server.id if server is not None else None
@@ -158,15 +135,22 @@ class DeliveryLog:
             server_id if connected else None, self.store))
         counts.count(server_id, self.store, status, self.size, logged)
         if logged:
-            self._insert(db.session.connection(), server, status, REJECTED, reason,
-                         self.body if verified else None)
+            conn = db.session.connection()
+            delivery_id = self._insert(conn, server, status, REJECTED, reason,
+                                       self.body if verified else None)
+            if connected:
+                health.note_refusal(server, self.store, reason)
+                if replay_headers is not None and self.body:
+                    replay.keep(delivery_id, server.id, self.store, replay_headers, self.body)
             db.session.commit()
         counts.flush_if_due()
         return Reply(status, {"error": reason})
 
-    def _insert(self, conn, server, status, outcome, reason, body, transaction_id=None) -> int:
+    def _insert(self, conn, server, status, outcome, reason, body, transaction_id=None,
+                events=None) -> int:
         return prepared.INSERT_DELIVERY.execute(conn, dict(
             server_id=server.id if server else None, store=self.store,
             received_at=self.received_at, status_code=status, outcome=outcome, reason=reason,
             latency_ms=int((time.perf_counter() - self.started) * 1000), size=self.size,
-            body=body, transaction_id=transaction_id)).fetchone()[0]
+            body=body, transaction_id=transaction_id, events=events,
+            apply_state=WAITING if events else None, apply_attempts=0)).fetchone()[0]

@@ -1,49 +1,38 @@
-"""The webhook pipeline, shared by every store. It commits: a reply is sent only after it.
+"""The webhook pipeline, shared by every store: a verified delivery becomes a durable receipt.
+It commits: the reply is sent only after it.
 
     blueprints/webhooks.py  reads the body
     ledger/targets.py       finds the Server and integration (kept two seconds per process)
     providers/<store>.py    verifies the signature, parses the body into events
-    ledger/ingest.py        in one transaction: re-checks the secret, writes the Delivery row,
-                            records each event with its handler, commits
-    blueprints/webhooks.py  answers
+    ledger/ingest.py        in one short transaction: re-checks the secret, claims the events'
+                            deduplication keys, writes the Delivery row with the events, commits
+    blueprints/webhooks.py  answers: accepted (or duplicate, when every key was claimed before)
+    ledger/receipts.py      applies the events afterwards, in batches (the worker)
 
 The target is read and the body verified and parsed before the write transaction (on
 SQLite, before the write lock). The transaction then checks that the secret and settings
 are still the ones used; if they changed (or the store was disconnected) meanwhile, the
-delivery is checked again from the start with a fresh read. Handlers write through the
-prepared statements of ledger.prepared; a duplicate is an INSERT ... ON CONFLICT DO NOTHING
-that returns no row. A handler may shape the 200 reply (validation handshakes, Donation
-Store's verification answer).
+delivery is checked again from the start with a fresh read. What a store needs answered at
+once is answered here, in the same transaction: Tebex's validation (ReplyEvent), Donation
+Store's user verification (VerificationRequest), and events that are not revenue
+(IgnoredEvent).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
-from events import (IgnoredEvent, MatchedReversalEvent, PayloadError, PurchaseEvent, ReplyEvent,
-                    ReversalEvent, SignatureError, StoreActivityEvent, VerificationRequest)
+from events import (IgnoredEvent, PayloadError, ReplyEvent, SignatureError, VerificationRequest,
+                    dump)
 from extensions import db
-from ledger import prepared, purchases, reversals, signatures, store_events, targets, verification
+from ledger import prepared, receipts, replay, signatures, targets, verification
 from ledger.crypto import SecretBox
-from ledger.deliveries import ACCEPTED, DUPLICATE, IGNORED, DeliveryLog, DeliveryRef, Reply
+from ledger.deliveries import ACCEPTED, DUPLICATE, IGNORED, DeliveryLog, Reply
+from ledger.receipts import Handled
 
 ATTEMPTS = 3  # verifications of one delivery when its integration changes meanwhile
 # An integration's last_delivery_at (shown to the minute) is kept to the second: a busy
 # store's deliveries do not all write (and, on PostgreSQL, queue on) that one row.
 TOUCH_AFTER = timedelta(seconds=1)
-
-
-@dataclass(frozen=True)
-class Handled:
-    """What a handler did with one event. Handlers may also return a bool (True: accepted).
-
-    ``reply``: a body for the 200 answer instead of {"status": ...} (the first one wins);
-    ``note``: why nothing changed on purpose, kept as the delivery's reason.
-    """
-
-    outcome: str  # accepted, duplicate or ignored
-    reply: dict | None = None
-    note: str | None = None
 
 
 def receive(module, project_id: str | None, body: bytes, headers, query, started: float,
@@ -71,10 +60,11 @@ def receive(module, project_id: str | None, body: bytes, headers, query, started
                 fresh = True
                 continue
             return log.reject(server, 401 if isinstance(exc, SignatureError) else 400, str(exc),
-                              verified=verified)
+                              verified=verified,
+                              replay_headers=replay.headers_to_keep(module, headers))
         reply = _record(server, integration, events, log, claim)
         if reply is not None:
-            if reply.status == 200 and log.touched:
+            if reply.status == 200:
                 kept.touched(project_id, module.NAME, log.received_at)
             return reply
         fresh = True
@@ -99,9 +89,9 @@ def _single_use_signature(module, headers) -> str | None:
 
 def _record(server, integration, events: list, log: DeliveryLog,
             claim: str | None) -> Reply | None:
-    """Record the events in one transaction and commit; None (nothing written) when the
-    integration's secret or settings are no longer those the delivery was verified and
-    parsed with. ``claim``: a signature that may stand for this transaction only."""
+    """The receipt, in one transaction that commits; None (nothing written) when the
+    integration's secret or settings are no longer those the delivery was verified and parsed
+    with. ``claim``: a signature that may stand for this transaction only."""
     conn = db.session.connection()
     current = prepared.CURRENT_SECRET.rows(conn, {"integration_id": integration.id})
     if not current or bytes(current[0][0]) != bytes(integration.secret_encrypted) \
@@ -113,21 +103,34 @@ def _record(server, integration, events: list, log: DeliveryLog,
             and not signatures.claim(server.id, integration.store, claim, transaction_id):
         return log.reject(server, 401, "this signature was already accepted for another "
                                        "transaction; each is accepted for one transaction only")
-    delivery = log.start(conn, server, transaction_id)
-    results = [apply_event(server, integration, event, delivery) for event in events]
-    outcomes = {result.outcome for result in results}
-    outcome = next((o for o in (ACCEPTED, IGNORED) if o in outcomes), DUPLICATE) \
-        if results else ACCEPTED
-    log.touched = integration.last_delivery_at is None \
-        or log.received_at - integration.last_delivery_at >= TOUCH_AFTER
-    if log.touched:
-        prepared.TOUCH_INTEGRATION.execute(conn, {
-            "integration_id": integration.id, "last_delivery_at": log.received_at})
+    now = [event for event in events if type(event) in ANSWERED_NOW]
+    later = [event for event in events if type(event) not in ANSWERED_NOW]
+    new = receipts.claim(conn, server.id, integration.store, later) if later else False
+    delivery = log.start(conn, server, transaction_id, dump(later) if new else None)
+    results = [ANSWERED_NOW[type(event)](server, integration, event, delivery.id)
+               for event in now]
+    outcome = ACCEPTED if new else next(
+        (o for o in (ACCEPTED, IGNORED) if o in {r.outcome for r in results}),
+        DUPLICATE if later else ACCEPTED)
+    _touch(conn, integration, log)
     log.finish(conn, delivery, outcome,
                reason="; ".join(result.note for result in results if result.note) or None)
     db.session.commit()
     body = next((result.reply for result in results if result.reply is not None), None)
     return Reply(200, body if body is not None else {"status": outcome})
+
+
+def _touch(conn, integration, log: DeliveryLog) -> None:
+    """The integration's last delivery time (at most once a second), and an end to its
+    run of refusals: it is connected and working again."""
+    log.touched = integration.last_delivery_at is None \
+        or log.received_at - integration.last_delivery_at >= TOUCH_AFTER
+    if log.touched:
+        prepared.TOUCH_INTEGRATION.execute(conn, {
+            "integration_id": integration.id, "last_delivery_at": log.received_at})
+    if integration.failures_in_row or integration.failing_since is not None:
+        prepared.HEALED_INTEGRATION.execute(conn, {"integration_id": integration.id,
+                                                   "failing_since": None})
 
 
 def _first_transaction_id(events: list) -> str | None:
@@ -137,58 +140,23 @@ def _first_transaction_id(events: list) -> str | None:
     return None
 
 
-def apply_event(server: ServerRef, integration: IntegrationRef, event,
-                delivery: DeliveryRef) -> Handled:
-    """Record one normalised event and say what happened (accepted, duplicate, ignored)."""
-    handler = EVENT_HANDLERS.get(type(event))
-    if handler is None:
-        raise TypeError(f"no handler for {type(event).__name__}")
-    result = handler(server, integration, event, delivery)
-    if isinstance(result, Handled):
-        return result
-    return Handled(ACCEPTED if result else DUPLICATE)
-
-
-def _record_purchase(server, integration, event, delivery) -> bool:
-    return purchases.insert_purchase(server, integration.store, event, delivery.id,
-                                     delivery.conn) is not None
-
-
-def _record_reversal(server, integration, event, delivery) -> Handled:
-    changed, note = reversals.reverse_by_transaction(server, integration.store, event)
-    return Handled(ACCEPTED if changed else IGNORED if note else DUPLICATE, note=note)
-
-
-def _record_matched_reversal(server, integration, event, delivery) -> Handled:
-    changed, note = reversals.reverse_by_match(server, integration.store, event, delivery.id)
-    return Handled(ACCEPTED if changed else DUPLICATE, note=note)
-
-
-def _record_activity(server, integration, event, delivery) -> bool:
-    return store_events.record_activity(server, integration.store, event, delivery.id)
-
-
-def _answer_verification(server, integration, event, delivery) -> Handled:
+def _answer_verification(server, integration, event, delivery_id) -> Handled:
     body = verification.answer(server, integration.store, integration.settings or {}, event,
-                               delivery.id)
+                               delivery_id)
     return Handled(ACCEPTED, reply=body)
 
 
-def _reply(server, integration, event, delivery) -> Handled:
+def _reply(server, integration, event, delivery_id) -> Handled:
     return Handled(ACCEPTED, reply=event.body)
 
 
-def _ignore(server, integration, event, delivery) -> Handled:
+def _ignore(server, integration, event, delivery_id) -> Handled:
     return Handled(IGNORED, note=event.reason)
 
 
-# Store modules may emit other event types; each gets one handler here. A handler
-# returns a bool (True: the ledger changed; False: a duplicate) or a Handled.
-EVENT_HANDLERS = {
-    PurchaseEvent: _record_purchase,
-    ReversalEvent: _record_reversal,
-    MatchedReversalEvent: _record_matched_reversal,
-    StoreActivityEvent: _record_activity,
+# What a store needs answered at once; every other event is applied after the reply
+# (ledger.receipts.APPLIERS).
+ANSWERED_NOW = {
     VerificationRequest: _answer_verification,
     ReplyEvent: _reply,
     IgnoredEvent: _ignore,

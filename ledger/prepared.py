@@ -22,8 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from extensions import db
-from models import (Buyer, BuyerDay, Creator, Delivery, Integration, ItemDay, Player, Purchase,
-                    PurchaseItem, RevenueDay, Server)
+from models import (Buyer, BuyerDay, Creator, Delivery, DeliveryKey, Integration, ItemDay,
+                    OutboxEvent, Player, Purchase, PurchaseItem, RevenueDay, Server)
 from models.rollup import ALL_SERVERS, ALL_STORES
 
 DIALECTS = (("postgresql", postgresql), ("sqlite", sqlite))
@@ -115,20 +115,34 @@ def _type(type_, dialect):
 _DELIVERIES, _INTEGRATIONS = Delivery.__table__, Integration.__table__
 INSERT_DELIVERY = Prepared(insert(_DELIVERIES).returning(_DELIVERIES.c.id), (
     "server_id", "store", "received_at", "status_code", "outcome", "reason", "latency_ms", "size",
-    "body", "transaction_id"))
+    "body", "transaction_id", "events", "apply_state", "apply_attempts"))
 FINISH_DELIVERY = Prepared(update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery_id"))
                            .values(outcome=bindparam("outcome"), reason=bindparam("reason")))
 TARGET = Prepared(
     select(Server.id, Server.network_id, Integration.id, Integration.secret_encrypted,
-           Integration.settings, Integration.last_delivery_at)
+           Integration.settings, Integration.last_delivery_at, Integration.failures_in_row,
+           Integration.failing_since)
     .outerjoin(Integration, (Integration.server_id == Server.id)
                & (Integration.store == bindparam("store")))
     .where(Server.project_id == bindparam("project_id")))
 CURRENT_SECRET = Prepared(select(_INTEGRATIONS.c.secret_encrypted, _INTEGRATIONS.c.settings)
                           .where(_INTEGRATIONS.c.id == bindparam("integration_id")))
+HEALED_INTEGRATION = Prepared(  # pass failing_since=None (a literal None is not bound)
+    update(_INTEGRATIONS).where(_INTEGRATIONS.c.id == bindparam("integration_id"))
+    .values(failures_in_row=0, failing_since=bindparam("failing_since")))
+# A receipt's deduplication key: RETURNING gives no row when a copy claimed it first.
+CLAIM_KEY = {name: Prepared(dialect.insert(DeliveryKey.__table__).on_conflict_do_nothing(
+    index_elements=["server_id", "store", "key"]).returning(DeliveryKey.__table__.c.id),
+    ("server_id", "store", "key", "created_at")) for name, dialect in DIALECTS}
 TOUCH_INTEGRATION = Prepared(
     update(_INTEGRATIONS).where(_INTEGRATIONS.c.id == bindparam("integration_id"))
     .values(last_delivery_at=bindparam("last_delivery_at")))
+
+
+# --- the outbox ----------------------------------------------------------------------------------
+
+INSERT_OUTBOX = Prepared(insert(OutboxEvent.__table__), (
+    "uid", "network_id", "server_id", "kind", "data", "created_at", "fanned_out_at"))
 
 
 # --- purchases --------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from sqlalchemy import bindparam, select
 
 from extensions import db
-from ledger import locks, prepared, rollups
+from ledger import locks, outbox, prepared, rollups
 from models import Player, Purchase, Server
 from models.base import fold, utcnow
 
@@ -56,14 +56,14 @@ def insert_purchase(server, store: str, event, delivery_id: int | None = None,
         conn, columns | _attribution_params(server, event)).fetchone()
     if row is None:
         return None
-    purchase_id, player_id, campaign_id, creator_id = row
+    ids = dict(zip(("id", "player_id", "campaign_id", "creator_id"), row))
     prepared.INSERT_ITEM.execute_many(conn, [
-        {"purchase_id": purchase_id, "name": i.name, "quantity": i.quantity,
+        {"purchase_id": ids["id"], "name": i.name, "quantity": i.quantity,
          "total_minor": i.total_minor} for i in event.items])
-    rollups.add_purchase(conn, SimpleNamespace(**columns, id=purchase_id, player_id=player_id,
-                                         campaign_id=campaign_id, creator_id=creator_id),
-                         event.items)
-    return purchase_id
+    rollups.add_purchase(conn, SimpleNamespace(**columns, **ids), event.items)
+    outbox.emit(server.network_id, outbox.PURCHASE, outbox.purchase_data(columns, ids, event.items),
+                server.id, conn)
+    return ids["id"]
 
 
 def _columns(server: Server, store: str, event, delivery_id) -> dict:

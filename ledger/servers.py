@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from extensions import db
-from ledger import rollups
+from ledger import jobs
 from ledger.crypto import digest, new_api_key, new_project_id
 from models import Network, Server
 
@@ -41,9 +41,9 @@ def rename_server(server: Server, name: str) -> None:
 
 
 def delete_server(server: Server) -> None:
-    """Delete a Server with its players, purchases and integrations (foreign keys cascade),
-    then recount the Network's revenue rollups, which the cascade cannot reach."""
+    """Delete a Server with its players, purchases and integrations (foreign keys cascade);
+    the worker then recounts the Network's revenue rollups, which the cascade cannot reach."""
     network_id = server.network_id
     db.session.delete(server)
     db.session.flush()
-    rollups.rebuild_rollups(network_id)
+    jobs.enqueue(jobs.RECOUNT, network_id)

@@ -38,6 +38,8 @@ class IntegrationRef(NamedTuple):
     secret_encrypted: bytes
     settings: dict
     last_delivery_at: datetime | None = None
+    failures_in_row: int = 0
+    failing_since: datetime | None = None
 
 
 def read(project_id: str, store: str) -> tuple[ServerRef | None, IntegrationRef | None]:
@@ -47,8 +49,7 @@ def read(project_id: str, store: str) -> tuple[ServerRef | None, IntegrationRef 
         return None, None
     row = rows[0]
     server = ServerRef(row[0], row[1])
-    return server, (IntegrationRef(row[2], store, row[3], row[4], row[5])
-                    if row[2] is not None else None)
+    return server, (IntegrationRef(row[2], store, *row[3:]) if row[2] is not None else None)
 
 
 def find(project_id: str, store: str) -> tuple[Server | None, Integration | None]:
@@ -101,13 +102,15 @@ class Targets:
         return server, integration, False
 
     def touched(self, project_id: str, store: str, when: datetime) -> None:
-        """Remember the last_delivery_at just written, so the next deliveries skip it."""
+        """Remember that a delivery was just accepted (ledger.ingest wrote last_delivery_at,
+        at most once a second, and ended any run of refusals), so the next ones skip that."""
         with self.lock:
             entry = self.entries.get((project_id, store))
             if entry is not None:
                 stamp, server, integration = entry
                 self.entries[(project_id, store)] = (
-                    stamp, server, integration._replace(last_delivery_at=when))
+                    stamp, server, integration._replace(last_delivery_at=when, failures_in_row=0,
+                                                       failing_since=None))
 
 
 # This process's kept targets for one database: ``kept(db.engine)``.

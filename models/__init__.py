@@ -2,7 +2,10 @@
 from models.campaign import Campaign, CampaignHostname
 from models.creator import Creator
 from models.exchange_rate import ExchangeRate
-from models.integration import Delivery, DeliveryRejection, Integration, SignatureUse
+from models.integration import (Delivery, DeliveryKey, DeliveryRejection, Integration, ReplayCopy,
+                                SignatureUse)
+from models.notification import DiscordAlert, WebhookEndpoint
+from models.outbox import OutboxEvent, Send
 from models.network import MEMBER, OWNER, Membership, Network
 from models.pending_payment import PendingPayment
 from models.player import Player
@@ -11,10 +14,12 @@ from models.rollup import Buyer, BuyerDay, ItemDay, RevenueDay
 from models.server import Server
 from models.store_event import StoreEvent
 from models.user import User
+from models.worker import Job, Lease
 
 __all__ = [
     "Adjustment", "Buyer", "BuyerDay", "Campaign", "CampaignHostname", "Creator", "Delivery",
-    "DeliveryRejection", "SignatureUse",
+    "DeliveryKey", "DeliveryRejection", "DiscordAlert", "Job", "Lease", "OutboxEvent",
+    "ReplayCopy", "Send", "SignatureUse", "WebhookEndpoint",
     "ExchangeRate", "Integration", "ItemDay", "MEMBER", "Membership", "Network", "OWNER",
     "PendingPayment", "Player", "Purchase", "PurchaseItem", "RevenueDay", "Server", "StoreEvent",
     "User",

@@ -1,4 +1,4 @@
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
@@ -12,7 +12,8 @@ class ExchangeRate(db.Model):
     the Network's display currency. Stored as an integer so the rate is exact."""
 
     __tablename__ = "exchange_rates"
-    __table_args__ = (UniqueConstraint("network_id", "currency"),)
+    __table_args__ = (UniqueConstraint("network_id", "currency"),
+                      CheckConstraint("rate_nanos > 0", name="positive_rate"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))

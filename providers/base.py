@@ -13,7 +13,8 @@ module. Each module exposes:
 Optional: ``SECRET_SOURCE`` ("generated" by Tally or "pasted" from the store),
 ``SETTINGS`` (setting name -> hint), ``clean_settings(form) -> dict`` (PayloadError), and
 ``SINGLE_USE_SIGNATURE`` with ``presented_signature(headers) -> str`` for a store whose
-signature covers only some fields: Tally then accepts each signature for one transaction.
+signature covers only some fields: Tally then accepts each signature for one transaction;
+``REPLAY_HEADERS``: the headers a replay of a refused delivery needs (None: not replayable).
 """
 from __future__ import annotations
 

@@ -14,6 +14,8 @@ from providers.base import (hmac_sha256_hex, load_json_object, parse_timestamp, 
 
 NAME = "craftingstore"
 TITLE = "CraftingStore"
+# The headers a replay of a refused delivery needs (ledger.replay).
+REPLAY_HEADERS = ("X-Signature",)
 DEFAULT_CURRENCY = "USD"
 # The integration keeps a currency in its settings (chosen on the card or with --currency).
 CURRENCY_SETTING = True

@@ -10,6 +10,8 @@ from providers.base import (hmac_of_body_digest, load_json_object, optional_stri
 
 NAME = "custom"
 TITLE = "Custom webhook"
+# The headers a replay of a refused delivery needs (ledger.replay).
+REPLAY_HEADERS = ("X-Signature",)
 MAX_ITEMS = 100
 
 

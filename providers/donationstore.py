@@ -26,6 +26,8 @@ from providers.base import (item_rows, json_safe, list_field, load_json_object, 
 
 NAME = "donationstore"
 TITLE = "Donation Store"
+# The headers a replay of a refused delivery needs (ledger.replay).
+REPLAY_HEADERS = ("Authorization", "HTTP_AUTHORIZATION", "Http-Authorization")
 SECRET_SOURCE = "pasted"  # the owner makes the secret up and pastes it into both sides
 SETTINGS = {
     "verify_rule": "Who may log in to the store: everyone, joined (only players who have "

@@ -22,6 +22,8 @@ from providers.base import (canonical_json, load_json_object, object_field, requ
 
 NAME = "enderpay"
 TITLE = "EnderPay"
+# Not replayable: the credential is the URL's token, which Tally never stores (ledger.replay).
+REPLAY_HEADERS = None
 SECRET_SOURCE = "generated"  # Tally generates the token that goes into the URL
 SETTINGS = {"currency": "The currency your EnderPay store charges in (3 letters, e.g. EUR)"}
 DEFAULT_CURRENCY = "USD"

@@ -16,6 +16,8 @@ from providers.base import (hmac_of_body_digest, item_rows, list_field, load_jso
 
 NAME = "tebex"
 TITLE = "Tebex"
+# The headers a replay of a refused delivery needs (ledger.replay).
+REPLAY_HEADERS = ("X-Signature",)
 SECRET_SOURCE = "pasted"  # Tebex generates the secret; the owner pastes it into Tally
 SETTINGS = {}
 

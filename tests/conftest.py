@@ -65,6 +65,8 @@ def make_app(backend: str, tmp_path, request, **overrides):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "PUBLIC_URL": "http://tally.test",
+        "WORKER": "off",  # tests that need the worker start it themselves
+        "WORK_INLINE": True,
     }
     settings.update(overrides)
     saved = os.environ.get("TALLY_INSTANCE_PATH")

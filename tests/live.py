@@ -91,6 +91,24 @@ def _on_postgres(base_url: str, *statements: str):
     return url
 
 
+def wait_for_drain(app, timeout: float = 30) -> float:
+    """Wait until every received delivery of ``app``'s database is applied; the seconds it
+    took. A worker elsewhere (a served process, `flask worker`) does the applying."""
+    from extensions import db
+    from ledger import receipts
+
+    started = time.monotonic()
+    while True:
+        with app.app_context():
+            backlog = receipts.backlog()
+            db.session.remove()
+        if backlog.waiting == 0:
+            return time.monotonic() - started
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"{backlog.waiting} deliveries still waiting after {timeout} s")
+        time.sleep(0.05)
+
+
 def fresh_postgres_database(base_url: str, name: str) -> str:
     """(Re)create database ``name`` on the server of ``base_url``; returns its URL."""
     url = _on_postgres(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
@@ -122,14 +140,28 @@ class LiveTally:
         return f"http://127.0.0.1:{self.port}"
 
     def app(self):
-        """An app on this instance's database and secret key, to read (or set up) its rows."""
+        """An app on this instance's database and secret key, to read (or set up) its rows
+        (its worker is off: the served processes run theirs)."""
         from app import create_app
 
+        saved = os.environ.get("TALLY_INSTANCE_PATH")
         os.environ["TALLY_INSTANCE_PATH"] = str(self.instance)
         url = self.env.get("DATABASE_URL") or f"sqlite:///{self.instance / 'tally.db'}"
         if url.startswith("postgresql://"):
             url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-        return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": self.env["TALLY_SECRET_KEY"]})
+        try:
+            return create_app({"SQLALCHEMY_DATABASE_URI": url, "WORKER": "off",
+                               "SECRET_KEY": self.env["TALLY_SECRET_KEY"]})
+        finally:
+            if saved is None:
+                os.environ.pop("TALLY_INSTANCE_PATH", None)
+            else:
+                os.environ["TALLY_INSTANCE_PATH"] = saved
+
+    def drained(self, app, timeout: float = 30) -> float:
+        """Wait until the served worker has applied every received delivery (the backlog is
+        empty); the seconds it took. Fails after ``timeout``."""
+        return wait_for_drain(app, timeout)
 
     def flask(self, *args: str) -> str:
         """Run a ``flask`` CLI command against this instance; returns stdout."""

@@ -215,7 +215,7 @@ def find_any_player(server_id):
 
 
 def test_deleting_a_campaign_creator_or_server_keeps_rollups_exact(app, server):
-    from ledger import campaigns
+    from ledger import campaigns, jobs
     from ledger.servers import delete_server
     from models import Network
 
@@ -233,10 +233,16 @@ def test_deleting_a_campaign_creator_or_server_keeps_rollups_exact(app, server):
         campaigns.delete(camp)
         campaigns.delete(creator)
         db.session.commit()
+        assert jobs.pending(jobs.RECOUNT, server.network_id)  # one recount job, not two
+        assert jobs.run_due() == 1  # what the worker does next
+        db.session.commit()
+        assert not jobs.pending(jobs.RECOUNT, server.network_id)
         assert_rollups_exact()
         assert db.session.scalars(select(RevenueDay.ref_id).distinct()).all() != []
         assert {r for r in db.session.scalars(select(RevenueDay.ref_id))} <= {0, 1}
         delete_server(db.session.get(Server, server.id))
+        db.session.commit()
+        jobs.run_due()
         db.session.commit()
         assert db.session.scalar(select(db.func.count(RevenueDay.id))) == 0
         assert db.session.scalar(select(db.func.count(Buyer.id))) == 0

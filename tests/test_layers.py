@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.live import ROOT, VENV_BIN
 
-PACKAGES = ("blueprints", "commands", "ledger", "models", "providers")
+PACKAGES = ("blueprints", "commands", "worker", "ledger", "models", "providers")
 
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess:

@@ -51,9 +51,9 @@ def test_bytes_and_missing_parameters(app, server):
     with app.app_context():
         statement = Prepared(insert(Delivery.__table__).returning(Delivery.id),
                              ("server_id", "store", "received_at", "status_code", "outcome",
-                              "body"))
+                              "body", "apply_attempts"))
         row = dict(server_id=server.id, store="custom", received_at=WHEN, status_code=200,
-                   outcome="accepted", body=b"\x00\xffraw")
+                   outcome="accepted", body=b"\x00\xffraw", apply_attempts=0)
         delivery_id = statement.execute(db.session.connection(), row).fetchone()[0]
         db.session.commit()
         assert db.session.get(Delivery, delivery_id).body == b"\x00\xffraw"

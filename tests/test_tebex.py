@@ -145,8 +145,10 @@ def test_refund_after_chargeback_has_nothing_left(app, client, server):
     connect(app, server.id, "tebex", secret=SECRET)
     post(client, server.project_id, event("payment.dispute.lost", "evt-4"))
     response = post(client, server.project_id, event("payment.refunded", "evt-2"))
-    assert response.json == {"status": "ignored"}
-    assert "refund of 'tbx-26929122a56954-d1b2c9' not applied" in last_delivery(app).reason
+    assert response.json == {"status": "accepted"}  # received; applying it changes nothing
+    delivery = last_delivery(app)
+    assert delivery.outcome == "ignored" and delivery.applied_at is not None
+    assert "refund of 'tbx-26929122a56954-d1b2c9' not applied" in delivery.reason
     assert the_purchase(app) == (1250, 1250, [("chargeback", 1250, "evt-4")])
 
 

@@ -1,15 +1,15 @@
 """The webhook endpoint over HTTP: the seed's status table, body limits, the log, both stores."""
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
 import runtime
 from extensions import db
-from ledger import deliveries, integrations
+from ledger import integrations
 from models import Campaign, Creator, Delivery, Integration, Player, Purchase, Server
-from models.base import fold, utcnow
+from models.base import fold
 from providers import craftingstore, custom
 
 
@@ -217,27 +217,6 @@ def test_rejected_deliveries_do_not_mark_the_integration_connected(app, client, 
     signed(client, server.project_id, ORDER, "bad")
     with app.app_context():
         assert db.session.scalar(db.select(Integration)).last_delivery_at is None
-
-
-def test_opportunistic_pruning_clears_old_bodies(app, client, server, monkeypatch):
-    secret = connect(app, server.id)
-    signed(client, server.project_id, ORDER, secret)
-    with app.app_context():
-        db.session.scalar(db.select(Delivery)).received_at = utcnow() - timedelta(days=40)
-        db.session.commit()
-    monkeypatch.setattr(deliveries, "_next_prune", 0.0)
-    signed(client, server.project_id, ORDER | {"transaction_id": "o-2"}, secret)
-    with app.app_context():
-        bodies = [d.body for d in db.session.scalars(db.select(Delivery).order_by(Delivery.id))]
-        assert bodies[0] is None and bodies[1] is not None
-    # Not again within the hour, whatever the age of the rows.
-    with app.app_context():
-        db.session.scalar(db.select(Delivery).filter_by(transaction_id="o-2")).received_at = \
-            utcnow() - timedelta(days=40)
-        db.session.commit()
-    signed(client, server.project_id, ORDER | {"transaction_id": "o-3"}, secret)
-    with app.app_context():
-        assert db.session.scalar(db.select(Delivery).filter_by(transaction_id="o-2")).body is not None
 
 
 @pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])

@@ -8,10 +8,11 @@ from sqlalchemy.exc import IntegrityError
 
 from events import PayloadError, SignatureError
 from extensions import db
-from ledger import ingest, targets
+from ledger import ingest, outbox, targets
 from ledger.crypto import SecretBox
 from ledger.deliveries import ACCEPTED, DUPLICATE, DeliveryLog, Reply
-from ledger.gateway.payments import STORE, GatewayError, charge_back, complete, find_payment
+from ledger.gateway.payments import (STORE, GatewayError, charge_back, complete, find_payment,
+                                     payment_data)
 from models import Integration, PendingPayment, Purchase, Server
 from models.base import utcnow
 from models.pending_payment import CHARGED_BACK, PENDING
@@ -62,6 +63,8 @@ def receive(project_id: str | None, body: bytes, headers, started: float,
 
 def _on_pending(server, integration, event, delivery_id) -> tuple[bool, Reply]:
     payment, created = _payment_for(server, integration, event)
+    if created:
+        outbox.emit(server.network_id, outbox.PAYMENT_PENDING, payment_data(payment), server.id)
     return created, Reply(200, {"success": True, "data": {"url": payment.payment_url}})
 
 

@@ -1,11 +1,11 @@
 """Gateway payments: what they are now, where to find them, and the purchase a paid one becomes."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from events import Item, PurchaseEvent
 from extensions import db
-from ledger import purchases
+from ledger import outbox, purchases
 from ledger.corrections import CorrectionError, apply_reversal
 from models import PendingPayment, Purchase, Server
 from models.base import utcnow
@@ -27,7 +27,8 @@ class GatewayError(ValueError):
 
 
 def status_of(payment: PendingPayment, now: datetime | None = None) -> str:
-    """The status to show: pending for over 7 days is expired (CraftingStore dropped it)."""
+    """The status to show: pending for over 7 days is expired (CraftingStore dropped it);
+    the worker also stores that (ledger.jobs.expire_payments)."""
     if payment.status == PENDING and payment.created_at < (now or utcnow()) - RETENTION:
         return EXPIRED
     return payment.status
@@ -42,7 +43,9 @@ def list_payments(server_id: int, status: str | None = None, limit: int = 200,
     if status == PENDING:
         query = query.filter(PendingPayment.status == PENDING, PendingPayment.created_at >= cutoff)
     elif status == EXPIRED:
-        query = query.filter(PendingPayment.status == PENDING, PendingPayment.created_at < cutoff)
+        query = query.filter(or_(PendingPayment.status == EXPIRED,
+                                 (PendingPayment.status == PENDING)
+                                 & (PendingPayment.created_at < cutoff)))
     elif status in (PAID, CHARGED_BACK):
         query = query.filter(PendingPayment.status == status)
     query = query.order_by(PendingPayment.created_at.desc(), PendingPayment.id.desc()).limit(limit)
@@ -73,7 +76,16 @@ def complete(server: Server, payment: PendingPayment, delivery_id: int | None) -
     if payment.status == PENDING:
         payment.status, payment.paid_at = PAID, utcnow()
         changed = True
+        outbox.emit(server.network_id, outbox.PAYMENT_PAID, payment_data(payment), server.id)
     return changed
+
+
+def payment_data(payment: PendingPayment) -> dict:
+    """What a payment.pending / payment.paid event says."""
+    return {"payment_id": payment.id, "server_id": payment.server_id,
+            "transaction_id": payment.transaction_id, "amount_minor": payment.amount_minor,
+            "currency": payment.currency, "package": payment.package_name,
+            "username": payment.username, "status": payment.status}
 
 
 def charge_back(purchase: Purchase, payment: PendingPayment) -> bool:

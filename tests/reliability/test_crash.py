@@ -87,7 +87,8 @@ def test_kill_9_mid_stream_loses_and_doubles_nothing(live, figure):
     live.start()
     first = send_all(live, project_id, secret, range(DELIVERIES), kill_at=KILL_AFTER)
     acked = {n for n, (status, _) in first.items() if status == 200}
-    live.start()
+    live.start()  # its worker applies what was received before the kill
+    live.drained(app)
     with app.app_context():
         ids = db.session.scalars(select(Purchase.transaction_id)).all()
         present_after_crash = len(ids)
@@ -98,6 +99,7 @@ def test_kill_9_mid_stream_loses_and_doubles_nothing(live, figure):
     again = send_all(live, project_id, secret, range(DELIVERIES), attempts=3)
     assert all(status == 200 for status, _ in again.values())
     assert all(again[n][1] == {"status": "duplicate"} for n in acked)
+    live.drained(app)
     with app.app_context():
         count, total = db.session.execute(
             select(func.count(Purchase.id), func.sum(Purchase.amount_minor))).one()
@@ -107,6 +109,7 @@ def test_kill_9_mid_stream_loses_and_doubles_nothing(live, figure):
 
     third = send_all(live, project_id, secret, range(DELIVERIES), attempts=3)
     assert all(answer == (200, {"status": "duplicate"}) for answer in third.values())
+    live.drained(app)
     with app.app_context():
         assert db.session.execute(select(func.count(Purchase.id),
                                          func.sum(Purchase.amount_minor))).one() == (count, total)

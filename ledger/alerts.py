@@ -1,0 +1,148 @@
+"""Where a Network wants to be told: Discord alerts and the owner's own webhook endpoints.
+
+A Discord webhook URL is a credential (whoever has it posts to the channel), so it is stored
+encrypted and shown only as its host and webhook id. An endpoint's signing secret is made
+here, shown once and stored encrypted; rotating it makes a new one.
+"""
+import base64
+import ipaddress
+import secrets
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from extensions import db
+from ledger import messages, outbox
+from ledger.crypto import SecretBox
+from models import DiscordAlert, Send, WebhookEndpoint
+from models.base import utcnow
+from models.notification import FAILING, PURCHASES, REVERSALS, TOPICS
+from money import currency_code, parse_amount
+
+DISCORD_HOSTS = ("discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com")
+# Which outbox events each Discord topic covers; an endpoint subscribes to event kinds.
+TOPIC_KINDS = {PURCHASES: (outbox.PURCHASE,), REVERSALS: (outbox.REFUND, outbox.CHARGEBACK),
+               FAILING: (outbox.INTEGRATION_FAILING,)}
+
+
+class AlertError(ValueError):
+    """A setting is not usable; the message says which and why."""
+
+
+def check_discord_url(url: str, allow_private: bool = False) -> str:
+    """A Discord webhook URL: https on Discord's hosts, path /api/webhooks/<id>/<token>. With
+    ``allow_private`` (TALLY_OUTBOUND_ALLOW_PRIVATE) a loopback test receiver, http too."""
+    parts = urlsplit((url or "").strip())
+    path = parts.path.split("/")
+    webhook_path = len(path) >= 5 and path[1] == "api" and "webhooks" in path[2:4] \
+        and all(path[-2:])
+    if not webhook_path:
+        raise AlertError("that is not a Discord webhook URL (…/api/webhooks/<id>/<token>)")
+    if parts.scheme == "https" and parts.hostname in DISCORD_HOSTS:
+        return parts.geturl()
+    if allow_private and parts.scheme in ("http", "https") and _loopback(parts.hostname):
+        return parts.geturl()
+    raise AlertError("a Discord webhook URL is https on discord.com")
+
+
+def _loopback(host: str | None) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def hint(url: str) -> str:
+    """The part of a Discord URL that may be shown: host and webhook id, not the token."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}/…/{parts.path.rstrip('/').split('/')[-2]}"[:80]
+
+
+def save_discord(alert: DiscordAlert, box: SecretBox, form: dict, allow_private: bool,
+                 server_ids: set[int]) -> DiscordAlert:
+    """Validate ``form`` (url, topics, servers, min_amount, min_currency, template) into
+    ``alert`` (a new one or an existing one; an empty url keeps the current one)."""
+    url = (form.get("url") or "").strip()
+    if url or alert.url_encrypted is None:
+        url = check_discord_url(url, allow_private)
+        alert.url_encrypted, alert.url_hint = box.encrypt(url), hint(url)
+    alert.topics = _topics(form.get("topics"))
+    alert.server_ids = _servers(form.get("servers"), server_ids)
+    alert.min_amount_minor, alert.min_currency = _minimum(form.get("min_amount"),
+                                                          form.get("min_currency"))
+    template = (form.get("template") or "").strip() or messages.DEFAULT_TEMPLATE
+    if len(template) > messages.MAX_TEMPLATE:
+        raise AlertError(f"the template is longer than {messages.MAX_TEMPLATE} characters")
+    alert.template = template
+    db.session.add(alert)
+    db.session.flush()
+    return alert
+
+
+def _topics(chosen) -> list[str]:
+    topics = [t for t in (chosen or []) if t in TOPICS]
+    if not topics:
+        raise AlertError(f"choose at least one of: {', '.join(TOPICS)}")
+    return topics
+
+
+def _servers(chosen, server_ids: set[int]) -> list[int] | None:
+    """The Servers an alert is narrowed to (None: all); only the Network's own."""
+    picked = {int(s) for s in (chosen or []) if str(s).isdigit()}
+    if picked - server_ids:
+        raise AlertError("one of the Servers is not in this Network")
+    return sorted(picked) or None
+
+
+def _minimum(amount: str | None, currency: str | None) -> tuple[int | None, str | None]:
+    if not (amount or "").strip():
+        return None, None
+    code = currency_code(currency or "", "min_currency")
+    return parse_amount(amount, code, "min_amount", text=True), code
+
+
+def new_endpoint_secret() -> str:
+    """A Standard Webhooks signing secret: "whsec_" and 24 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def save_endpoint(endpoint: WebhookEndpoint, box: SecretBox, url: str, kinds,
+                  allow_private: bool) -> str | None:
+    """Validate and store an endpoint; a new one gets a secret, returned once."""
+    parts = urlsplit((url or "").strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname \
+            or (parts.scheme == "http" and not allow_private):
+        raise AlertError("the endpoint must be an https URL")
+    endpoint.url = parts.geturl()[:2000]
+    endpoint.topics = [k for k in (kinds or []) if k in outbox.KINDS] or list(outbox.KINDS)
+    secret = None
+    if endpoint.secret_encrypted is None:
+        secret = new_endpoint_secret()
+        endpoint.secret_encrypted = box.encrypt(secret)
+    db.session.add(endpoint)
+    db.session.flush()
+    return secret
+
+
+def rotate_secret(endpoint: WebhookEndpoint, box: SecretBox) -> str:
+    """A new signing secret (shown once); the old one signs nothing from now on."""
+    secret = new_endpoint_secret()
+    endpoint.secret_encrypted, endpoint.secret_rotated_at = box.encrypt(secret), utcnow()
+    db.session.flush()
+    return secret
+
+
+def of_network(model, network_id: int) -> list:
+    return list(db.session.scalars(select(model).filter_by(network_id=network_id)
+                                   .order_by(model.id)))
+
+
+def recent_sends(target: str, target_id: int, limit: int = 50) -> list[Send]:
+    """A destination's latest sends, newest first: its delivery log."""
+    return list(db.session.scalars(select(Send).filter_by(target=target, target_id=target_id)
+                                   .order_by(Send.id.desc()).limit(limit)))
+
+
+def delete(obj) -> None:
+    db.session.delete(obj)
+    db.session.flush()

@@ -1,0 +1,92 @@
+"""Turning outbox events into sends: one per destination that wants the event.
+
+Run by the worker, in order of the events; each event is fanned out once
+(``fanned_out_at``). A send's body is fixed here, with names resolved (a Campaign renamed
+later does not change what a retry sends).
+"""
+from sqlalchemy import select
+
+from extensions import db
+from ledger import exchange_rates, messages
+from ledger.alerts import TOPIC_KINDS
+from models import (Campaign, Creator, DiscordAlert, Network, OutboxEvent, Send, Server,
+                    WebhookEndpoint)
+from models.base import utcnow
+
+DISCORD, WEBHOOK = "discord", "webhook"
+
+
+def fan_out(limit: int = 500) -> int:
+    """Make the sends of up to ``limit`` events not fanned out yet; how many events. Flushes."""
+    events = list(db.session.scalars(
+        select(OutboxEvent).where(OutboxEvent.fanned_out_at.is_(None))
+        .order_by(OutboxEvent.id).limit(limit).with_for_update(skip_locked=True)))
+    if not events:
+        return 0
+    names = _names(events)
+    destinations = {}
+    for event in events:
+        if event.network_id not in destinations:
+            destinations[event.network_id] = _destinations(event.network_id)
+        alerts, endpoints, rates = destinations[event.network_id]
+        for alert in alerts:
+            if _alert_wants(alert, event, rates):
+                db.session.add(Send(event_id=event.id, target=DISCORD, target_id=alert.id,
+                                    body=messages.discord_embed(alert.template, event.kind,
+                                                                event.data, names,
+                                                                event.created_at)))
+        for endpoint in endpoints:
+            if event.kind in endpoint.topics:
+                db.session.add(Send(event_id=event.id, target=WEBHOOK, target_id=endpoint.id,
+                                    body=messages.webhook_body(event.uid, event.kind,
+                                                               event.data, names,
+                                                               event.created_at)))
+        event.fanned_out_at = utcnow()
+    db.session.flush()
+    return len(events)
+
+
+def _destinations(network_id: int):
+    alerts = db.session.scalars(select(DiscordAlert).filter_by(network_id=network_id,
+                                                               enabled=True)).all()
+    endpoints = db.session.scalars(select(WebhookEndpoint).filter_by(network_id=network_id,
+                                                                     enabled=True)).all()
+    network = db.session.get(Network, network_id)
+    rates = (network.display_currency, exchange_rates.rates(network_id)) if alerts else None
+    return alerts, endpoints, rates
+
+
+def _alert_wants(alert: DiscordAlert, event: OutboxEvent, rates) -> bool:
+    if not any(event.kind in TOPIC_KINDS[topic] for topic in alert.topics):
+        return False
+    if alert.server_ids and event.data.get("server_id") not in alert.server_ids:
+        return False
+    return _at_least(alert, event.data, rates)
+
+
+def _at_least(alert: DiscordAlert, data: dict, rates) -> bool:
+    """The alert's minimum amount: compared in its own currency, or in the Network's display
+    currency through its exchange rates; an amount that cannot be compared is sent."""
+    amount, currency = data.get("amount_minor"), data.get("currency")
+    if alert.min_amount_minor is None or amount is None:
+        return True
+    if currency == alert.min_currency:
+        return amount >= alert.min_amount_minor
+    display, known = rates
+    if alert.min_currency == display and currency in known:
+        return exchange_rates.convert(amount, currency, known[currency], display) \
+            >= alert.min_amount_minor
+    return True
+
+
+def _names(events: list[OutboxEvent]) -> dict:
+    """("server"|"campaign"|"creator", id) -> name, for the ids the events mention."""
+    wanted = {kind: {e.data.get(f"{kind}_id") for e in events} - {None}
+              for kind in ("server", "campaign", "creator")}
+    names = {}
+    for kind, model in (("server", Server), ("campaign", Campaign), ("creator", Creator)):
+        if wanted[kind]:
+            rows = db.session.execute(select(model.id, model.name)
+                                      .where(model.id.in_(wanted[kind])))
+            names.update({(kind, row_id): name for row_id, name in rows})
+    return names

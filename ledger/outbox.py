@@ -1,0 +1,42 @@
+"""Writing outbox events: in the transaction of the change that causes them (models/outbox.py).
+
+Every writer of money calls ``emit`` next to its own write: a purchase recorded
+(ledger.purchases), a refund or chargeback (ledger.corrections), a gateway payment pending
+or paid (ledger.gateway), an integration failing (ledger.deliveries, ledger.health). The
+worker turns them into sends (ledger.fanout) and delivers them (ledger.sending).
+"""
+import secrets
+
+from extensions import db
+from ledger import prepared
+from models.base import utcnow
+
+PURCHASE = "purchase.accepted"
+REFUND = "purchase.refunded"
+CHARGEBACK = "purchase.charged_back"
+PAYMENT_PENDING = "payment.pending"
+PAYMENT_PAID = "payment.paid"
+INTEGRATION_FAILING = "integration.failing"
+KINDS = (PURCHASE, REFUND, CHARGEBACK, PAYMENT_PENDING, PAYMENT_PAID, INTEGRATION_FAILING)
+
+
+def emit(network_id: int, kind: str, data: dict, server_id: int | None = None,
+         conn=None) -> str:
+    """Add an event to the caller's transaction; its stable id ("evt_…")."""
+    uid = "evt_" + secrets.token_hex(12)
+    prepared.INSERT_OUTBOX.execute(conn if conn is not None else db.session.connection(), {
+        "uid": uid, "network_id": network_id, "server_id": server_id, "kind": kind,
+        "data": data, "created_at": utcnow(), "fanned_out_at": None})
+    return uid
+
+
+def purchase_data(columns: dict, ids: dict, items) -> dict:
+    """What a purchase.accepted event says: the purchase as recorded, with its attribution."""
+    return {"purchase_id": ids["id"], "server_id": columns["server_id"],
+            "store": columns["store"], "transaction_id": columns["transaction_id"],
+            "username": columns["username"], "amount_minor": columns["amount_minor"],
+            "currency": columns["currency"], "coupon": columns["coupon"],
+            "items": [{"name": i.name, "quantity": i.quantity} for i in items],
+            "player_id": ids["player_id"], "campaign_id": ids["campaign_id"],
+            "creator_id": ids["creator_id"], "recurring": columns["recurring"],
+            "purchased_at": columns["purchased_at"].isoformat()}

@@ -1,0 +1,152 @@
+"""The worker's loop: hold the lease, then apply, run jobs, fan out, send, keep up."""
+import logging
+import os
+import socket
+import threading
+import time
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from extensions import db, expect_writes, forget_writes
+from ledger import fanout, jobs, leases, receipts, sending
+from ledger.crypto import box_for
+from models import Delivery, Job, OutboxEvent, Send
+from models.base import utcnow
+from models.integration import WAITING
+from models.outbox import PENDING, SENDING
+
+log = logging.getLogger(__name__)
+
+LEASE = "worker"
+LEASE_SECONDS = 15.0  # a dead holder's lease runs out after this
+IDLE_SECONDS = 0.25  # between looks for work when there is none
+UPKEEP_EVERY = timedelta(minutes=5)
+
+
+class Worker:
+    def __init__(self, app, holder: str | None = None):
+        self.app = app
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        self.box = box_for(app.config["SECRET_KEY"])
+        self.sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+        self.lease_until = 0.0  # monotonic time our lease lasts until (0: not held)
+        self.next_upkeep = utcnow()
+
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Loop until ``stop`` is set (never, for the embedded daemon thread)."""
+        stop = stop or threading.Event()
+        with self.app.app_context():
+            try:
+                while not stop.is_set():
+                    busy = self.tick()
+                    if not busy:
+                        stop.wait(IDLE_SECONDS)
+            finally:
+                self._give_up_lease()
+
+    def tick(self) -> bool:
+        """One round; True when there was work (so the next round starts at once)."""
+        try:
+            holds = self._lease()
+            if not holds and self.sqlite:
+                return False
+            busy = self._own_duties() if holds else 0
+            return bool(busy + self._send())
+        except Exception:  # noqa: BLE001 (the loop must outlive any one failure)
+            db.session.rollback()
+            log.exception("worker round failed")
+            return False
+        finally:
+            db.session.remove()
+
+    def _lease(self) -> bool:
+        """Renew the lease when half of it is gone; ask for it when not held."""
+        now = time.monotonic()
+        if now < self.lease_until - LEASE_SECONDS / 2:
+            return True
+        if not self.lease_until and now < getattr(self, "next_ask", 0):
+            return False
+        with _writing():
+            held = leases.hold(LEASE, self.holder, LEASE_SECONDS)
+            db.session.commit()
+        self.lease_until = now + LEASE_SECONDS if held else 0.0
+        self.next_ask = now + LEASE_SECONDS / 3
+        return held
+
+    def _own_duties(self) -> int:
+        """What only the lease holder does: apply, jobs, fan-out, upkeep."""
+        upkeep = utcnow() >= self.next_upkeep
+        if not upkeep and not _has_work():
+            return 0
+        done = 0
+        for duty in (receipts.apply_waiting, jobs.run_due, fanout.fan_out):
+            with _writing():
+                done += duty()
+                db.session.commit()
+        if upkeep:
+            self.next_upkeep = utcnow() + UPKEEP_EVERY
+            with _writing():
+                counts = jobs.upkeep(self.app.config["DELIVERY_BODY_RETENTION_DAYS"],
+                                     self.app.config["DELIVERY_LOG_RETENTION_DAYS"])
+                db.session.commit()
+            log.info("upkeep: %s", counts)
+        return done
+
+    def _send(self) -> int:
+        if not _sends_due():
+            return 0
+        with _writing():
+            ids = sending.claim()
+            db.session.commit()
+        if not ids:
+            return 0
+        batches = sending.batches(ids, self.box)
+        db.session.commit()  # no transaction while waiting on receivers
+        for batch in batches:
+            outcome = sending.post(batch, self.app.config["OUTBOUND_TIMEOUT"],
+                                   self.app.config["OUTBOUND_ALLOW_PRIVATE"])
+            with _writing():
+                sending.record(batch, outcome)
+                db.session.commit()
+        return len(ids)
+
+    def _give_up_lease(self) -> None:
+        if self.lease_until:
+            with _writing():
+                leases.release(LEASE, self.holder)
+                db.session.commit()
+            self.lease_until = 0.0
+
+
+class _writing:
+    """A block whose transactions will write (on SQLite: BEGIN IMMEDIATE)."""
+
+    def __enter__(self):
+        self.token = expect_writes(True)
+
+    def __exit__(self, *exc):
+        if exc[0] is not None:
+            db.session.rollback()
+        forget_writes(self.token)
+
+
+def _has_work() -> bool:
+    """A cheap read (no write lock): anything waiting to be applied, run or fanned out?"""
+    now = utcnow()
+    found = db.session.scalar(select(Delivery.id).where(Delivery.apply_state == WAITING).limit(1))
+    found = found or db.session.scalar(select(Job.id).where(
+        Job.done_at.is_(None), Job.run_at <= now).limit(1))
+    found = found or db.session.scalar(select(OutboxEvent.id).where(
+        OutboxEvent.fanned_out_at.is_(None)).limit(1))
+    db.session.commit()
+    return found is not None
+
+
+def _sends_due() -> bool:
+    now = utcnow()
+    found = db.session.scalar(select(Send.id).where(
+        ((Send.status == PENDING) & (Send.next_attempt_at <= now))
+        | ((Send.status == SENDING) & (Send.locked_until < now))).limit(1))
+    db.session.commit()
+    return found is not None
