@@ -53,6 +53,10 @@ def load(instance_path: str) -> dict:
         # The background worker: "embedded" runs it in every process that serves requests
         # (one at a time does the work), "off" leaves it to `flask worker` processes.
         "WORKER": os.environ.get("TALLY_WORKER", "embedded"),
+        # How long a dead worker keeps the lease before another takes over, and how long a
+        # send claimed by a worker that died mid-send waits before it is sent again.
+        "WORKER_LEASE_SECONDS": float(os.environ.get("TALLY_WORKER_LEASE_SECONDS", 15)),
+        "SEND_LOCK_SECONDS": float(os.environ.get("TALLY_SEND_LOCK_SECONDS", 60)),
         # Do the worker's work for a request before answering it (for tests only).
         "WORK_INLINE": False,
         # Outbound calls (Discord, owners' endpoints, the gateway confirmation) reach public

@@ -3,16 +3,19 @@
 Secrets are shown once, in the reply to the POST that created them, and never again.
 HTMX requests get the card partial back; plain form posts get the whole page.
 """
+import time
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 import providers
 import runtime
-from blueprints.access import owned_server_or_403, server_or_404
+from blueprints.access import is_owner, owned_server_or_403, server_or_404
 from extensions import db
-from ledger import deliveries, rejections
+from ledger import deliveries, ingest, rejections, replay
 from ledger import integrations as service
-from models import Server
+from models import Delivery, Server
+from models.integration import FAILED
 
 bp = Blueprint("integrations", __name__, url_prefix="/servers/<int:server_id>/integrations")
 
@@ -89,7 +92,45 @@ def delivery_log(server_id: int, store: str):
     page = deliveries.page(server.id, module.NAME, number)
     return render_template("integrations/deliveries.html", server=server, module=module, page=page,
                            integration=service.find(server.id, module.NAME),
-                           unlogged=rejections.not_logged(server.id, module.NAME))
+                           unlogged=rejections.not_logged(server.id, module.NAME),
+                           replayable=replay.replayable(server.id, module.NAME),
+                           is_owner=is_owner(server.network_id))
+
+
+@bp.post("/<store>/deliveries/<int:delivery_id>/replay")
+def replay_one(server_id: int, store: str, delivery_id: int):
+    """Send a failed delivery through the pipeline again, with today's secret and settings."""
+    server, module = owned_server_or_403(server_id), _module(store)
+    if delivery_id not in replay.replayable(server.id, module.NAME):
+        abort(404, "That delivery cannot be replayed (it did not fail, or its copy is gone).")
+    flash(_replay(server, module, db.session.get(Delivery, delivery_id)), "info")
+    return redirect(url_for("integrations.delivery_log", server_id=server.id, store=module.NAME))
+
+
+@bp.post("/<store>/deliveries/replay")
+def replay_all(server_id: int, store: str):
+    """Replay every replayable failure of this integration, oldest first."""
+    server, module = owned_server_or_403(server_id), _module(store)
+    ids = sorted(replay.replayable(server.id, module.NAME))
+    answers = [_replay(server, module, db.session.get(Delivery, i)) for i in ids]
+    flash(f"Replayed {len(ids)} deliveries: " + "; ".join(answers) if ids else
+          "Nothing to replay.", "info")
+    return redirect(url_for("integrations.delivery_log", server_id=server.id, store=module.NAME))
+
+
+def _replay(server: Server, module, delivery: Delivery) -> str:
+    """Replay one delivery and commit; what happened, in words."""
+    if delivery.apply_state == FAILED:
+        replay.reapply(delivery)
+        db.session.commit()
+        return f"#{delivery.id} will be applied again"
+    copy = replay.copy_of(delivery)
+    body, headers = bytes(copy.body), dict(copy.headers)
+    replay.forget(copy)  # the new attempt is logged, and keeps a copy of its own if refused
+    db.session.commit()
+    reply = ingest.receive(module, server.project_id, body, headers, {}, time.perf_counter(),
+                           runtime.secret_box())
+    return f"#{delivery.id}: {reply.status} {reply.body.get('status') or reply.body.get('error')}"
 
 
 def _pasted_secret(module) -> str | None:

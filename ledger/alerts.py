@@ -7,6 +7,7 @@ here, shown once and stored encrypted; rotating it makes a new one.
 import base64
 import ipaddress
 import secrets
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -14,9 +15,10 @@ from sqlalchemy import select
 from extensions import db
 from ledger import messages, outbox
 from ledger.crypto import SecretBox
-from models import DiscordAlert, Send, WebhookEndpoint
+from models import DiscordAlert, OutboxEvent, Send, WebhookEndpoint
 from models.base import utcnow
 from models.notification import FAILING, PURCHASES, REVERSALS, TOPICS
+from models.outbox import SENDING
 from money import currency_code, parse_amount
 
 DISCORD_HOSTS = ("discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com")
@@ -146,3 +148,25 @@ def recent_sends(target: str, target_id: int, limit: int = 50) -> list[Send]:
 def delete(obj) -> None:
     db.session.delete(obj)
     db.session.flush()
+
+
+TEST = "test"
+
+
+def test_send(alert: DiscordAlert) -> int:
+    """A test message to one alert's channel, through the outbox like any other: an event
+    and its one send, which the caller delivers at once (worker.loop.deliver). Its id."""
+    event = OutboxEvent(uid="evt_" + secrets.token_hex(12), network_id=alert.network_id,
+                        kind=TEST, data={}, fanned_out_at=utcnow())
+    db.session.add(event)
+    db.session.flush()
+    send = Send(event_id=event.id, target="discord", target_id=alert.id, status=SENDING,
+                attempts=1, locked_until=utcnow() + timedelta(seconds=60), body={
+        "title": "Test from Tally", "color": 0x2563EB, "timestamp": utcnow().isoformat(),
+        "description": "This channel will get Tally's alerts. Example: " + messages.render(
+            alert.template, {"player": "Steve", "amount": "9.99", "currency": "USD",
+                             "items": "1 × VIP", "campaign": "YouTube", "creator": "none",
+                             "store": "tebex", "server": "Lobby"})})
+    db.session.add(send)
+    db.session.flush()
+    return send.id

@@ -64,9 +64,11 @@ def prune_bodies(days: int, now: datetime | None = None) -> int:
 
 def prune_rows(days: int, now: datetime | None = None) -> int:
     """Delete delivery rows and refusal counts older than ``days`` days; returns how many rows.
-    Purchases keep existing (their delivery_id becomes empty)."""
+    Purchases keep existing (their delivery_id becomes empty). A delivery not applied yet
+    (waiting, or failed and waiting for a replay) is kept."""
     cutoff = (now or utcnow()) - timedelta(days=days)
-    result = db.session.execute(delete(Delivery).where(Delivery.received_at < cutoff)
+    result = db.session.execute(delete(Delivery).where(Delivery.received_at < cutoff,
+                                                       Delivery.apply_state.is_(None))
                                 .execution_options(synchronize_session=False))
     db.session.execute(delete(DeliveryRejection).where(DeliveryRejection.hour < cutoff))
     return result.rowcount or 0

@@ -24,12 +24,12 @@ def hold(name: str, holder: str, seconds: float) -> bool:
     taken = db.session.execute(
         update(Lease).where(Lease.name == name,
                             or_(Lease.holder == holder, Lease.expires_at < now))
-        .values(holder=holder, expires_at=expires)
-        .execution_options(synchronize_session=False)).rowcount
-    if not taken:
+        .values(holder=holder, expires_at=expires).returning(Lease.name)
+        .execution_options(synchronize_session=False)).first()
+    if taken is None:  # (rowcount is not reliable for an INSERT … ON CONFLICT on psycopg)
         taken = db.session.execute(_INSERT[db.engine.dialect.name].values(
-            name=name, holder=holder, expires_at=expires)).rowcount
-    return bool(taken)
+            name=name, holder=holder, expires_at=expires).returning(Lease.name)).first()
+    return taken is not None
 
 
 def release(name: str, holder: str) -> None:

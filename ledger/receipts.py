@@ -3,7 +3,7 @@
 The webhook request (ledger.ingest) only claims the delivery's deduplication keys and writes
 the Delivery row with its events; a copy whose keys are all claimed already is answered
 "duplicate" at once. ``apply_waiting`` (run by the worker, or right after the request when
-APPLY_INLINE is set) applies waiting deliveries in the order they were received, a batch
+WORK_INLINE is set) applies waiting deliveries in the order they were received, a batch
 per transaction, each in a savepoint: purchases, items, matching, reversals, rollups. A
 delivery that fails to apply is retried, then shown as "received, not applied" with its
 error, and can be replayed once the cause is fixed. Nothing is dropped.
@@ -85,19 +85,24 @@ _CLAIMED = select(DeliveryKey.id).where(
 # --- afterwards -----------------------------------------------------------------------------------
 
 def apply_waiting(limit: int = BATCH) -> int:
-    """Apply up to ``limit`` waiting deliveries, oldest first; how many were tried. Flushes;
-    the caller commits (one transaction per batch)."""
+    """Apply up to ``limit`` waiting deliveries, oldest first; how many were tried. A
+    delivery that fails ends the batch, so none received after it is applied before it
+    (until it is marked failed). Flushes; the caller commits (one transaction per batch)."""
     rows = db.session.execute(
         select(Delivery, Server.network_id).join(Server, Server.id == Delivery.server_id)
         .where(Delivery.apply_state == WAITING).order_by(Delivery.id).limit(limit)
         .with_for_update(of=Delivery, skip_locked=True)).all()
+    tried = 0
     for delivery, network_id in rows:
-        _apply(delivery, ServerRef(delivery.server_id, network_id))
+        tried += 1
+        if not _apply(delivery, ServerRef(delivery.server_id, network_id)):
+            break
     db.session.flush()
-    return len(rows)
+    return tried
 
 
-def _apply(delivery: Delivery, server: ServerRef) -> None:
+def _apply(delivery: Delivery, server: ServerRef) -> bool:
+    """Apply one delivery in a savepoint; False (and the error kept) when it failed."""
     try:
         with db.session.begin_nested():
             conn = db.session.connection()
@@ -108,13 +113,14 @@ def _apply(delivery: Delivery, server: ServerRef) -> None:
         delivery.apply_error = f"{type(exc).__name__}: {exc}"[:1000]
         if delivery.apply_attempts >= MAX_ATTEMPTS:
             delivery.apply_state = FAILED
-        return
+        return False
     outcomes = {result.outcome for result in results}
     delivery.outcome = next((o for o in (ACCEPTED, IGNORED) if o in outcomes), DUPLICATE)
     notes = [result.note for result in results if result.note]
     if notes:
         delivery.reason = "; ".join(notes)[:2000]
     delivery.apply_state, delivery.apply_error, delivery.applied_at = None, None, utcnow()
+    return True
 
 
 def apply_event(server, store: str, event, delivery: DeliveryRef) -> Handled:

@@ -65,3 +65,9 @@ def copy_of(delivery: Delivery) -> ReplayCopy | None:
     """The kept copy a refused delivery is replayed from (the caller sends it through
     ledger.ingest.receive again, with today's secret)."""
     return db.session.get(ReplayCopy, delivery.id)
+
+
+def forget(copy: ReplayCopy) -> None:
+    """Drop a copy once it was replayed (the replay is a new attempt with its own row)."""
+    db.session.delete(copy)
+    db.session.flush()

@@ -3,9 +3,10 @@ endpoints (Standard Webhooks signatures), with retries.
 
 The worker claims due sends (``claim``, a short transaction), reads what to post
 (``batches``), posts with no transaction open (``post``), then records the outcome
-(``record``). A claim is a lease: a worker killed mid-send leaves its sends "sending" until
-``LOCK`` has passed, then another worker sends them again, so receivers may see an event
-twice and deduplicate on its id (the webhook-id header, the event id in the body). Discord's
+(``record``). A claim is a lock: a worker killed mid-send leaves its sends "sending" until
+the lock (SEND_LOCK_SECONDS) runs out, then another worker sends them again, so receivers
+may see an event twice and deduplicate on its id (the webhook-id header, the event id in the
+body). A live worker stops posting before its lock runs out (``release``). Discord's
 429 ``retry_after`` is honoured for every pending send to that webhook. A send that keeps
 failing is retried with exponential backoff and jitter for ``GIVE_UP``, then marked failed.
 """
@@ -27,7 +28,6 @@ from models import DiscordAlert, Send, WebhookEndpoint
 from models.base import utcnow
 from models.outbox import FAILED, PENDING, SENDING, SENT
 
-LOCK = timedelta(seconds=60)
 GIVE_UP = timedelta(hours=24)
 EMBEDS_PER_MESSAGE, MESSAGE_TEXT = 10, 6000  # Discord's limits
 EXCERPT = 500
@@ -56,16 +56,16 @@ class Outcome:
     retry_after: float | None = None
 
 
-def claim(limit: int = 100) -> list[int]:
+def claim(lock_seconds: float, limit: int = 100) -> list[int]:
     """Claim up to ``limit`` due sends (pending and due, or sending with a lapsed lock) for
-    this worker. Flushes; the caller commits at once."""
+    this worker, locked for ``lock_seconds``. Flushes; the caller commits at once."""
     now = utcnow()
     sends = list(db.session.scalars(
         select(Send).where(or_(and_(Send.status == PENDING, Send.next_attempt_at <= now),
                                and_(Send.status == SENDING, Send.locked_until < now)))
         .order_by(Send.id).limit(limit).with_for_update(skip_locked=True)))
     for send in sends:
-        send.status, send.locked_until = SENDING, now + LOCK
+        send.status, send.locked_until = SENDING, now + timedelta(seconds=lock_seconds)
         send.attempts = (send.attempts or 0) + 1
     db.session.flush()
     return [send.id for send in sends]
@@ -126,7 +126,8 @@ def post(batch: Batch, timeout: float, allow_private: bool) -> Outcome:
         with outbound.opener(allow_private).open(request, timeout=timeout) as response:
             return Outcome(True, response.status, _excerpt(response), None)
     except urllib.error.HTTPError as exc:
-        return Outcome(False, exc.code, _excerpt(exc), f"HTTP {exc.code}", _retry_after(exc))
+        excerpt = _excerpt(exc)
+        return Outcome(False, exc.code, excerpt, f"HTTP {exc.code}", _retry_after(exc, excerpt))
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
         return Outcome(False, None, None, str(getattr(exc, "reason", exc))[:EXCERPT])
 
@@ -138,13 +139,13 @@ def _excerpt(response) -> str:
         return ""
 
 
-def _retry_after(exc: urllib.error.HTTPError) -> float | None:
+def _retry_after(exc: urllib.error.HTTPError, body: str) -> float | None:
     """Seconds to wait after a 429: Discord's JSON ``retry_after``, else Retry-After."""
     if exc.code != 429:
         return None
     try:
-        return float(json.loads(exc.read() or b"{}").get("retry_after"))
-    except (ValueError, TypeError, AttributeError, OSError):
+        return float(json.loads(body or "{}").get("retry_after"))
+    except (ValueError, TypeError, AttributeError):
         pass
     try:
         return float(exc.headers.get("Retry-After", "1"))
@@ -173,6 +174,15 @@ def record(batch: Batch, outcome: Outcome) -> None:
                 seconds=outcome.retry_after))
             .values(next_attempt_at=now + timedelta(seconds=outcome.retry_after))
             .execution_options(synchronize_session=False))
+    db.session.flush()
+
+
+def release(send_ids: list[int]) -> None:
+    """Give claimed sends back unsent (the claim's time ran out before their turn)."""
+    db.session.execute(update(Send).where(Send.id.in_(send_ids), Send.status == SENDING)
+                       .values(status=PENDING, locked_until=None, next_attempt_at=utcnow(),
+                               attempts=Send.attempts - 1)
+                       .execution_options(synchronize_session=False))
     db.session.flush()
 
 

@@ -187,6 +187,12 @@ class LiveTally:
             raise
         return self
 
+    def worker(self) -> subprocess.Popen:
+        """Start ``flask worker`` (a process of its own) against this instance."""
+        return subprocess.Popen([str(VENV_BIN / "flask"), "--app", "app", "worker"], cwd=ROOT,
+                                env=self.env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+
     def kill(self) -> None:
         """kill -9 the whole gunicorn process group, as a crash would."""
         if self.process:

@@ -1,0 +1,427 @@
+"""Discord alerts and owners' endpoints, against fake receivers on 127.0.0.1: the exact bytes,
+headers and signatures, Discord's 429, a receiver that is down for a while, filters, the
+template, Send test from the page and the CLI, and who may change what."""
+import json
+import socket
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from standardwebhooks import Webhook, WebhookVerificationError
+from werkzeug.serving import make_server
+
+import runtime
+from extensions import db
+from ledger import accounts, alerts, fanout, messages, outbox, sending
+from ledger.alerts import AlertError, check_discord_url
+from ledger.servers import create_server
+from models import DiscordAlert, Network, OutboxEvent, Send, WebhookEndpoint
+from tests.conftest import make_app
+from tests.fakes import FakeReceiver, receiver
+from tests.notify_helpers import connect_tebex, outbox_kinds, post_tebex, sends, tebex_payment, work
+from worker.loop import deliver
+
+HOOK_PATH = "/api/webhooks/1234567890/s3cr3t-t0ken"
+
+
+@pytest.fixture
+def app(backend, tmp_path, request):
+    """Outbound calls may reach the fakes on 127.0.0.1 (TALLY_OUTBOUND_ALLOW_PRIVATE=1)."""
+    application = make_app(backend, tmp_path, request, OUTBOUND_ALLOW_PRIVATE=True,
+                           OUTBOUND_TIMEOUT=3)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def fake():
+    with receiver() as (fake_receiver, base):
+        fake_receiver.base = base
+        yield fake_receiver
+
+
+def add_discord(client, network_id, url, **fields):
+    data = {"url": url, "topics": fields.pop("topics", ["purchases"]), **fields}
+    return client.post(f"/networks/{network_id}/notifications/discord", data=data)
+
+
+def add_endpoint(client, network_id, url, kinds=()):
+    response = client.post(f"/networks/{network_id}/notifications/webhooks",
+                           data={"url": url, "kinds": list(kinds)})
+    assert response.status_code == 200, response.data
+    page = response.get_data(as_text=True)
+    return page[page.index("whsec_"):].split("<")[0].strip()
+
+
+# ---- Discord URLs --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", [
+    "https://discord.com/api/webhooks/123/abc",
+    "https://discordapp.com/api/webhooks/123/abc",
+    "https://ptb.discord.com/api/v10/webhooks/123/abc",
+])
+def test_a_discord_webhook_url_is_accepted(url):
+    assert check_discord_url(url) == url
+
+
+@pytest.mark.parametrize("url, allow_private", [
+    ("http://discord.com/api/webhooks/123/abc", False),  # not https
+    ("https://discord.com.evil.example/api/webhooks/123/abc", False),
+    ("https://evil.example/api/webhooks/123/abc", False),
+    ("https://discord.com/channels/123/456", False),  # not a webhook
+    ("https://discord.com/api/webhooks/123/", False),  # no token
+    ("http://127.0.0.1:9000/api/webhooks/1/t", False),  # loopback only when allowed
+    ("http://10.0.0.8/api/webhooks/1/t", True),  # a LAN address is never a Discord URL
+    ("", False),
+])
+def test_anything_else_is_refused(url, allow_private):
+    with pytest.raises(AlertError):
+        check_discord_url(url, allow_private)
+
+
+def test_a_test_receiver_is_allowed_only_with_the_setting():
+    assert check_discord_url("http://127.0.0.1:9000/api/webhooks/1/t", allow_private=True)
+
+
+def test_a_bad_url_on_the_page_is_a_400_and_stores_nothing(app, logged_in, network):
+    response = add_discord(logged_in, network, "https://example.com/hook")
+    assert response.status_code == 400
+    assert b"not a Discord webhook URL" in response.data
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(DiscordAlert.id))) == 0
+
+
+# ---- What Discord receives -----------------------------------------------------------------------
+
+def test_a_purchase_reaches_discord_as_an_embed_without_email_or_links(
+        app, logged_in, network, server, fake):
+    template = "{player} paid {amount} {currency} for {items} on {server} via {store}; " \
+               "campaign {campaign}, creator {creator}"
+    assert add_discord(logged_in, network, fake.base + HOOK_PATH,
+                       template=template).status_code == 302
+    connect_tebex(app, server.id)
+    assert post_tebex(logged_in, server.project_id, tebex_payment(1)).json == \
+        {"status": "accepted"}
+    work(app)
+
+    [request] = fake.requests
+    assert request["path"] == HOOK_PATH
+    assert request["headers"]["content-type"] == "application/json"
+    sent = json.loads(request["body"])
+    [embed] = sent["embeds"]
+    expected = {"embeds": [{
+        "title": "New purchase",
+        "description": "Notch paid 12.50 EUR for 1 × VIP on Lobby via tebex; "
+                       "campaign none, creator none",
+        "color": messages.COLORS["purchase.accepted"], "timestamp": embed["timestamp"]}],
+        "allowed_mentions": {"parse": []}}
+    assert request["body"] == json.dumps(expected).encode()  # the exact bytes
+    assert b"buyer@example.com" not in request["body"]
+    assert b"http" not in request["body"] and b"tally.test" not in request["body"]
+    [send] = sends(app, "discord")
+    assert (send.status, send.response_code, send.attempts) == ("sent", 204, 1)
+
+
+def test_a_burst_is_batched_ten_embeds_a_message_and_none_is_lost(
+        app, logged_in, network, server, fake):
+    add_discord(logged_in, network, fake.base + HOOK_PATH)
+    connect_tebex(app, server.id)
+    for n in range(25):
+        post_tebex(logged_in, server.project_id, tebex_payment(n, username=f"Buyer{n}"))
+    work(app)
+    messages_sent = [json.loads(r["body"]) for r in fake.requests]
+    assert [len(m["embeds"]) for m in messages_sent] == [10, 10, 5]
+    described = [e["description"] for m in messages_sent for e in m["embeds"]]
+    assert [d.split("**")[1] for d in described] == [f"Buyer{n}" for n in range(25)]
+    assert all(len(json.dumps(m)) < 6000 for m in messages_sent)
+
+
+def test_discords_429_retry_after_is_honoured(app, logged_in, network, server, fake):
+    add_discord(logged_in, network, fake.base + HOOK_PATH)
+    connect_tebex(app, server.id)
+    fake.answers = [(429, {"message": "You are being rate limited.", "retry_after": 1.7,
+                           "global": False})]
+    post_tebex(logged_in, server.project_id, tebex_payment(1))
+    work(app)  # until idle: the send waits for what Discord said (not for a backoff)
+    [waiting] = sends(app, "discord")
+    wait = (waiting.next_attempt_at - waiting.created_at).total_seconds()
+    assert waiting.status == "pending" and 1.7 <= wait < 2.5, wait
+    work(app, until=lambda: any(r["status"] == 204 for r in fake.requests))
+    first, second = fake.requests
+    assert (first["status"], second["status"]) == (429, 204)
+    assert second["at"] - first["at"] >= 1.7
+    assert first["body"] == second["body"]
+    [send] = sends(app, "discord")
+    assert (send.status, send.attempts) == ("sent", 2)
+
+
+def test_a_429_holds_every_waiting_send_to_that_webhook(app, logged_in, network, server, fake):
+    add_discord(logged_in, network, fake.base + HOOK_PATH)
+    connect_tebex(app, server.id)
+    fake.answers = [(429, {"retry_after": 0.6})]
+    for n in range(3):
+        post_tebex(logged_in, server.project_id, tebex_payment(n))
+    with app.app_context():  # make the sends, then claim and post only the first
+        fanout.fan_out()
+        ids = sending.claim(60, limit=1)
+        db.session.commit()
+        deliver(ids, runtime.secret_box(), app.config)
+    work(app, until=lambda: len(fake.json_bodies()) >= 1)
+    later = [r for r in fake.requests if r["status"] == 204]
+    assert later[0]["at"] - fake.requests[0]["at"] >= 0.6
+    assert sum(len(b["embeds"]) for b in fake.json_bodies()) == 3
+
+
+# ---- The owner's endpoint ------------------------------------------------------------------------
+
+def test_an_endpoint_gets_standard_webhooks_signed_json(app, logged_in, network, server, fake):
+    secret = add_endpoint(logged_in, network, fake.base + "/tally")
+    assert secret.startswith("whsec_")
+    page = logged_in.get(f"/networks/{network}/notifications/").get_data(as_text=True)
+    assert secret not in page  # shown once
+    connect_tebex(app, server.id)
+    post_tebex(logged_in, server.project_id, tebex_payment(7, amount=4.99, currency="USD"))
+    work(app)
+
+    [request] = fake.requests
+    headers = request["headers"]
+    payload = Webhook(secret).verify(request["body"], headers)
+    with app.app_context():
+        event = db.session.scalars(db.select(OutboxEvent)).one()
+        assert headers["webhook-id"] == payload["id"] == event.uid
+    assert abs(int(headers["webhook-timestamp"]) - time.time()) < 60
+    assert payload["type"] == "purchase.accepted"
+    assert payload["data"]["amount"] == "4.99" and payload["data"]["currency"] == "USD"
+    assert payload["data"]["transaction_id"] == "tbx-7" and payload["data"]["server"] == "Lobby"
+    assert "email" not in payload["data"] and "amount_minor" not in payload["data"]
+    assert b"buyer@example.com" not in request["body"]
+    with pytest.raises(WebhookVerificationError):  # a different secret does not verify
+        Webhook("whsec_" + "A" * 32).verify(request["body"], headers)
+
+
+def test_a_rotated_secret_signs_from_then_on(app, logged_in, network, server, fake):
+    old = add_endpoint(logged_in, network, fake.base + "/tally")
+    with app.app_context():
+        endpoint_id = db.session.scalar(db.select(WebhookEndpoint.id))
+    page = logged_in.post(f"/networks/{network}/notifications/webhooks/{endpoint_id}/rotate")
+    text = page.get_data(as_text=True)
+    new = text[text.index("whsec_"):].split("<")[0].strip()
+    assert new != old and page.headers["Cache-Control"] == "no-store"
+    connect_tebex(app, server.id)
+    post_tebex(logged_in, server.project_id, tebex_payment(1))
+    work(app)
+    [request] = fake.requests
+    Webhook(new).verify(request["body"], request["headers"])
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old).verify(request["body"], request["headers"])
+
+
+def test_an_endpoint_gets_only_the_kinds_it_chose(app, logged_in, network, server, fake):
+    add_endpoint(logged_in, network, fake.base + "/refunds", kinds=["purchase.refunded"])
+    connect_tebex(app, server.id)
+    post_tebex(logged_in, server.project_id, tebex_payment(1))
+    post_tebex(logged_in, server.project_id, tebex_payment(1, kind="payment.refunded"))
+    work(app)
+    assert [b["type"] for b in fake.json_bodies()] == ["purchase.refunded"]
+    assert outbox_kinds(app) == ["purchase.accepted", "purchase.refunded"]
+
+
+def test_a_receiver_that_is_down_gets_everything_once_it_is_back(
+        app, logged_in, network, server, monkeypatch):
+    monkeypatch.setattr(sending, "_backoff", lambda attempts: timedelta(seconds=0.2))
+    with socket.socket() as probe:  # a port nothing listens on yet
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    add_endpoint(logged_in, network, f"http://127.0.0.1:{port}/tally")
+    connect_tebex(app, server.id)
+    for n in range(5):
+        post_tebex(logged_in, server.project_id, tebex_payment(n))
+    work(app, until=lambda: all(s.attempts >= 2 for s in sends(app)))
+    assert {s.status for s in sends(app)} == {"pending"}
+    assert all("refused" in (s.error or "").lower() for s in sends(app))
+
+    fake = FakeReceiver()
+    fake.answers = [(503, None)]  # back, but not quite ready
+    server_back = make_server("127.0.0.1", port, fake, threaded=True)
+    thread = threading.Thread(target=server_back.serve_forever, daemon=True)
+    thread.start()
+    try:
+        work(app, until=lambda: all(s.status == "sent" for s in sends(app)))
+    finally:
+        server_back.shutdown()
+        thread.join(5)
+    delivered = [b["data"]["transaction_id"] for b in fake.json_bodies()]
+    assert sorted(delivered) == [f"tbx-{n}" for n in range(5)]
+
+
+def test_a_send_that_keeps_failing_for_a_day_is_marked_failed_and_shown(
+        app, logged_in, network, server, fake):
+    add_discord(logged_in, network, fake.base + HOOK_PATH)
+    fake.default = (500, {"message": "boom"})
+    connect_tebex(app, server.id)
+    post_tebex(logged_in, server.project_id, tebex_payment(1))
+    work(app)
+    with app.app_context():
+        send = db.session.scalars(db.select(Send)).one()
+        assert send.status == "pending" and send.next_attempt_at > send.created_at
+        send.created_at -= timedelta(hours=25)
+        send.next_attempt_at = send.created_at
+        db.session.commit()
+        alert_id = send.target_id
+    work(app)
+    [send] = sends(app)
+    assert (send.status, send.response_code, send.attempts) == ("failed", 500, 2)
+    page = logged_in.get(f"/networks/{network}/notifications/discord/{alert_id}/log")
+    assert b"failed" in page.data and b"boom" in page.data and b"HTTP 500" in page.data
+
+
+# ---- Filters and the template --------------------------------------------------------------------
+
+def test_minimum_amount_servers_and_topics_choose_what_is_sent(
+        app, logged_in, network, server, fake):
+    with app.app_context():
+        other, _ = create_server(db.session.get(Network, network), "Survival")
+        db.session.commit()
+        other_id, other_project = other.id, other.project_id
+    add_discord(logged_in, network, fake.base + "/api/webhooks/1/min", min_amount="10",
+                min_currency="EUR")
+    add_discord(logged_in, network, fake.base + "/api/webhooks/2/survival",
+                servers=[str(other_id)])
+    add_discord(logged_in, network, fake.base + "/api/webhooks/3/refunds", topics=["reversals"])
+    connect_tebex(app, server.id)
+    connect_tebex(app, other_id)
+    post_tebex(logged_in, server.project_id, tebex_payment(1, amount=9.99))
+    post_tebex(logged_in, server.project_id, tebex_payment(2, amount=10))
+    post_tebex(logged_in, other_project, tebex_payment(3, amount=50))
+    post_tebex(logged_in, server.project_id, tebex_payment(2, kind="payment.refunded"))
+    work(app)
+
+    def got(hook):
+        return [e["description"].split(" EUR")[0].split("**")[-1]
+                for body in fake.json_bodies(hook) for e in body["embeds"]]
+
+    assert got("/1/min") == ["10.00", "50.00"]
+    assert got("/2/survival") == ["50.00"]
+    assert [e["title"] for b in fake.json_bodies("/3/refunds") for e in b["embeds"]] == ["Refund"]
+
+
+def test_the_template_fills_placeholders_and_evaluates_nothing_else():
+    filled = {"player": "@everyone {amount}", "amount": "5.00"}
+    text = messages.render("{player} {amount} {player.__class__} {0} {amount!r} {nope} {{x}}",
+                           filled)
+    assert text == "@everyone {amount} 5.00 {player.__class__} {0} {amount!r} {nope} {{x}}"
+
+
+def test_a_players_name_cannot_ping_the_channel(app, logged_in, network, server, fake):
+    add_discord(logged_in, network, fake.base + HOOK_PATH, template="{player} bought")
+    with app.app_context():
+        outbox.emit(network, outbox.PURCHASE, {"username": "@everyone", "server_id": server.id,
+                                               "amount_minor": 100, "currency": "USD"})
+        fanout.fan_out()
+        db.session.commit()
+    work(app)
+    [body] = fake.json_bodies()
+    assert body["embeds"][0]["description"] == "@everyone bought"
+    assert body["allowed_mentions"] == {"parse": []}  # Discord pings no one
+
+
+def test_a_template_too_long_is_refused(app, logged_in, network, fake):
+    response = add_discord(logged_in, network, fake.base + HOOK_PATH,
+                           template="x" * (messages.MAX_TEMPLATE + 1))
+    assert response.status_code == 400 and b"longer than" in response.data
+
+
+# ---- Send test, the log, the CLI -----------------------------------------------------------------
+
+def test_send_test_posts_now_and_shows_in_the_log(app, logged_in, network, fake):
+    add_discord(logged_in, network, fake.base + HOOK_PATH)
+    with app.app_context():
+        alert_id = db.session.scalar(db.select(DiscordAlert.id))
+    response = logged_in.post(f"/networks/{network}/notifications/discord/{alert_id}/test",
+                              follow_redirects=True)
+    assert b"Test message sent." in response.data
+    [body] = fake.json_bodies()
+    assert body["embeds"][0]["title"] == "Test from Tally"
+    log = logged_in.get(f"/networks/{network}/notifications/discord/{alert_id}/log")
+    assert b"sent" in log.data and b"test" in log.data
+    assert HOOK_PATH.encode() not in log.data  # the token is never shown
+
+
+def test_a_failed_test_says_why(app, logged_in, network, fake):
+    add_discord(logged_in, network, fake.base + HOOK_PATH)
+    fake.default = (404, {"message": "Unknown Webhook", "code": 10015})
+    with app.app_context():
+        alert_id = db.session.scalar(db.select(DiscordAlert.id))
+    response = logged_in.post(f"/networks/{network}/notifications/discord/{alert_id}/test",
+                              follow_redirects=True)
+    assert b"was not accepted: HTTP 404" in response.data
+
+
+def test_the_cli_adds_lists_and_tests(app, runner, network, server, fake):
+    url = fake.base + HOOK_PATH
+    result = runner.invoke(args=["notifications", "discord", str(network), url, "--server",
+                                 server.project_id, "--min-amount", "5 EUR", "--json"])
+    assert result.exit_code == 0, result.output
+    added = json.loads(result.output)
+    assert added["channel"].startswith("127.0.0.1/") and "s3cr3t" not in result.output
+    assert (added["servers"], added["min_amount"]) == ([server.id], "5.00 EUR")
+
+    listed = json.loads(runner.invoke(args=["notifications", "list", "Test Network",
+                                            "--json"]).output)
+    assert [a["id"] for a in listed["discord"]] == [added["id"]]
+    assert "s3cr3t" not in json.dumps(listed)
+
+    tested = runner.invoke(args=["notifications", "test", str(added["id"]), "--json"])
+    assert tested.exit_code == 0 and json.loads(tested.output)["status"] == "sent"
+    assert fake.json_bodies()[0]["embeds"][0]["title"] == "Test from Tally"
+
+    fake.default = (500, None)
+    assert runner.invoke(args=["notifications", "test", str(added["id"])]).exit_code == 1
+
+
+def test_the_cli_refuses_a_bad_url_and_an_unknown_network(app, runner, network):
+    bad = runner.invoke(args=["notifications", "discord", str(network), "https://x.example/"])
+    assert bad.exit_code != 0 and "not a Discord webhook URL" in bad.output
+    assert runner.invoke(args=["notifications", "list", "No Such Network"]).exit_code != 0
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(DiscordAlert.id))) == 0
+
+
+def test_the_cli_webhook_prints_its_secret_once(app, runner, network):
+    result = runner.invoke(args=["notifications", "webhook", str(network),
+                                 "https://example.net/tally", "--json"])
+    secret = json.loads(result.output)["secret"]
+    assert secret.startswith("whsec_")
+    listed = runner.invoke(args=["notifications", "list", str(network), "--json"]).output
+    assert secret not in listed
+
+
+# ---- Who may do what -----------------------------------------------------------------------------
+
+def test_members_see_but_do_not_change_notifications(app, client, auth, network, fake):
+    with app.app_context():
+        accounts.create_user("member@example.com", "member password long")
+        accounts.add_member(db.session.get(Network, network), "member@example.com")
+        alert = DiscordAlert(network_id=network, topics=["purchases"], template="x",
+                             url_hint="h", url_encrypted=b"")
+        db.session.add(alert)
+        db.session.commit()
+        alert_id = alert.id
+    auth.login("member@example.com", "member password long")
+    assert client.get(f"/networks/{network}/notifications/").status_code == 200
+    assert add_discord(client, network, fake.base + HOOK_PATH).status_code == 403
+    for action in ("test", "delete"):
+        url = f"/networks/{network}/notifications/discord/{alert_id}/{action}"
+        assert client.post(url).status_code == 403
+    assert fake.requests == []
+
+
+def test_a_discord_url_is_stored_encrypted(app, logged_in, network, fake):
+    add_discord(logged_in, network, fake.base + HOOK_PATH)
+    with app.app_context():
+        alert = db.session.scalars(db.select(DiscordAlert)).one()
+        assert b"s3cr3t" not in bytes(alert.url_encrypted) and "s3cr3t" not in alert.url_hint
+    assert alerts.hint("https://discord.com/api/webhooks/42/tok") == "discord.com/…/42"
