@@ -19,6 +19,9 @@ def demo_tally(instance) -> LiveTally:
     tally.flask("db", "upgrade")
     tally.flask("demo", "--owner-email", EMAIL, "--password", PASSWORD, "--purchases", "300",
                 "--days", "40", "--seed", "7")
+    # A Discord alert for its log page (told only about failing stores: nothing is sent).
+    tally.flask("notifications", "discord", "1", "https://discord.com/api/webhooks/1/walk",
+                "--topic", "failing")
     return tally.start(flask_serve=True)
 
 
@@ -33,7 +36,8 @@ def demo_ids(tally: LiveTally) -> dict:
                 "purchase_id": first("SELECT id FROM purchases ORDER BY id DESC"),
                 "campaigns": first("SELECT id FROM campaigns"),
                 "creators": first("SELECT id FROM creators"),
-                "store": "custom", "user_id": first("SELECT id FROM users")}
+                "store": "custom", "user_id": first("SELECT id FROM users"),
+                "target": "discord", "target_id": first("SELECT id FROM discord_alerts")}
 
 
 def route_map(tally: LiveTally):

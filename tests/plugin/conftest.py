@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from extensions import db
+from extensions import db, expect_writes, forget_writes
 from tests.live import LiveTally, drop_postgres_database, fresh_postgres_database
 from tests.plugin.driver import JAR, PLUGIN, PluginProcess, write_config
 
@@ -49,10 +49,14 @@ class Tally:
         from ledger.accounts import find_network
         from ledger.servers import create_server
 
-        with self.app.app_context():
-            server, key = create_server(find_network(NETWORK), name)
-            db.session.commit()
-            return SimpleNamespace(id=server.id, key=key)
+        token = expect_writes()  # the served Tally writes meanwhile (its worker too)
+        try:
+            with self.app.app_context():
+                server, key = create_server(find_network(NETWORK), name)
+                db.session.commit()
+                return SimpleNamespace(id=server.id, key=key)
+        finally:
+            forget_writes(token)
 
     def players(self, server) -> dict:
         """username -> the name of the Campaign that brought them (or None)."""
