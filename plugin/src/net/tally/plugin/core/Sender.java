@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -35,7 +34,7 @@ final class Sender implements Runnable {
 
     private final Queue queue;
     private Config config = Config.parse("");
-    private FileTime configTime;
+    private String configText; // as last read: a change is a change of content, not of mtime
     private long nextConfigCheck;
     private List<Entry> sending;
     private CompletableFuture<TallyClient.Answer> answer;
@@ -187,19 +186,18 @@ final class Sender implements Runnable {
     private void reloadConfig(long now) {
         nextConfigCheck = now + CONFIG_CHECK_NANOS;
         Path file = folder.resolve("config.yml");
-        FileTime time;
         String text;
         try {
-            time = Files.getLastModifiedTime(file);
-            if (time.equals(configTime)) {
-                return;
-            }
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            // A few hundred bytes, every 2 s. Bytes that are not UTF-8 (a comment saved as
+            // Windows-1252) become U+FFFD instead of failing the whole file.
+            text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            time = null;
-            text = "";
+            text = ""; // missing or unreadable: as good as empty
         }
-        configTime = time;
+        if (text.equals(configText)) {
+            return;
+        }
+        configText = text;
         config = Config.parse(text);
         status.url = config.url;
         status.configProblem = config.canSend() ? null : String.join("; ", config.problems());

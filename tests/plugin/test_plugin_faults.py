@@ -1,0 +1,55 @@
+"""tally.jar against a scripted fake Tally (tests/plugin/fake.py): the answers and accidents a live
+Tally does not produce on cue. No database is involved, so these run once, not per backend."""
+import json
+import re
+import shutil
+import time
+
+import pytest
+
+from tests.plugin.driver import waiting_in_queue, wait_until, write_config
+from tests.plugin.fake import Answer
+
+TOO_LARGE = Answer(413, {"error": "body is larger than 1048576 bytes"})
+
+
+def test_a_key_no_http_header_can_carry_gets_one_clear_message(driver, fake_tally):
+    # Pasted from a page that shortened it: "tly_abc…" (or with a zero-width space).
+    game = driver("paper", url=fake_tally.url, key="tly_abc\u2026")
+    game.do("login", "Nobody", "-")
+    message = game.wait_for_log("key")
+    assert "not a plugin key" in message
+    time.sleep(3)
+    assert game.messages("hit an error") == [] and len(game.messages("key")) == 1
+    assert game.command("admin", "status")[0].startswith("Tally: not configured: key")
+    assert fake_tally.received() == []
+
+
+def test_a_missing_config_file_is_reported_once(driver, fake_tally, tmp_path):
+    game = driver("paper", url=fake_tally.url, key="tly_k")
+    game.wait_for_log("Sending joins and purchases to Tally")
+    (tmp_path / "paper" / "config.yml").unlink()
+    game.wait_for_log("url is empty")
+    time.sleep(5)  # the plugin looks at config.yml every 2 s
+    assert len(game.messages("url is empty")) == 1
+
+
+def test_a_config_file_saved_by_a_windows_editor_is_read(driver, fake_tally, tmp_path):
+    folder = tmp_path / "Tally"
+    folder.mkdir()
+    # Windows Notepad (before 2019) saves UTF-8 with a byte order mark...
+    (folder / "config.yml").write_text(f"\ufeffurl: {fake_tally.url}\r\nkey: tly_k\r\n"
+                                       "flush-interval-seconds: 0.2\r\n", encoding="utf-8")
+    game = driver("paper", folder)
+    game.do("login", "Notepad", "-")
+    wait_until(lambda: fake_tally.joined() == ["Notepad"], what="the join")
+    # ...and others as Windows-1252, here in a comment.
+    (folder / "config.yml").write_bytes(f"# cl\u00e9 du serveur\r\nurl: {fake_tally.url}\r\n"
+                                        "key: tly_k2\r\nflush-interval-seconds: 0.2\r\n".encode("cp1252"))
+    game.wait_for_log("Sending joins and purchases to Tally", timeout=5)  # (the second time)
+    wait_until(lambda: len(game.messages("Sending joins and purchases to Tally")) == 2, timeout=5,
+               what="the new config")
+    game.do("login", "Wordpad", "-")
+    wait_until(lambda: fake_tally.joined() == ["Notepad", "Wordpad"], what="the second join")
+    assert fake_tally.received()[-1].key == "tly_k2"
+    assert game.messages("Fix ") == []
