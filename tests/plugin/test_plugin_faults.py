@@ -53,3 +53,17 @@ def test_a_config_file_saved_by_a_windows_editor_is_read(driver, fake_tally, tmp
     wait_until(lambda: fake_tally.joined() == ["Notepad", "Wordpad"], what="the second join")
     assert fake_tally.received()[-1].key == "tly_k2"
     assert game.messages("Fix ") == []
+
+
+def test_a_queue_line_that_is_json_but_no_entry_is_skipped(driver, fake_tally, tmp_path):
+    folder = tmp_path / "Tally"
+    write_config(folder, fake_tally.url, "tly_k")
+    (folder / "queue.jsonl").write_text(
+        '{"seq":1,"kind":"join","data":{"username":"Kept"}}\n'
+        '{"done":[7]}\n{"kind":"join"}\n{"seq":"x"}\n[]\n'
+        '{"seq":2,"kind":"join","data":{"username":"Also"}}\n')
+    game = driver("paper", folder)
+    game.wait_for_log("2 joins and purchases from the last run wait for Tally.")
+    wait_until(lambda: fake_tally.joined() == ["Kept", "Also"], what="the entries")
+    game.do("login", "After", "-")
+    wait_until(lambda: fake_tally.joined() == ["Kept", "Also", "After"], what="a new join")

@@ -57,8 +57,9 @@ final class Journal implements AutoCloseable {
             }
             try {
                 apply(Json.parse(line), entries);
-            } catch (IllegalArgumentException | ClassCastException e) {
-                // a line torn by a crash mid-write: it never reached Tally, and there is no more of it
+            } catch (RuntimeException e) {
+                // A line torn by a crash mid-write: it never reached Tally, and there is no more of
+                // it. (Or JSON that is no entry, such as a hand edit: skipped the same way.)
             }
         }
         return entries.values();

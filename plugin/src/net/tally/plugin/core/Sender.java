@@ -39,6 +39,7 @@ final class Sender implements Runnable {
     private List<Entry> sending;
     private CompletableFuture<TallyClient.Answer> answer;
     private TallyClient client;
+    private String lastError;
 
     Sender(String platform, Path folder, Log log) {
         this.platform = platform;
@@ -91,14 +92,19 @@ final class Sender implements Runnable {
 
     @Override
     public void run() {
-        begin();
+        try {
+            begin();
+        } catch (RuntimeException e) {
+            failed(e);
+        }
         while (true) {
             boolean last = stopping; // read first: whatever was offered before stop() is taken below
             long now = System.nanoTime();
             try {
                 step(now, last);
+                lastError = null;
             } catch (RuntimeException e) {
-                log.warn("Tally's sender thread hit an error and carries on: " + e);
+                failed(e);
                 LockSupport.parkNanos(this, MAX_SLEEP_NANOS);
             }
             if (last) {
@@ -109,7 +115,16 @@ final class Sender implements Runnable {
         queue.close();
     }
 
+    /** Said once, not every half second while it lasts. */
+    private void failed(RuntimeException e) {
+        if (!e.toString().equals(lastError)) {
+            log.warn("Tally's sender thread hit an error and carries on: " + e);
+            lastError = e.toString();
+        }
+    }
+
     private void begin() {
+        client = new TallyClient(platform);
         try {
             Files.createDirectories(folder);
             Path file = folder.resolve("config.yml");
@@ -126,7 +141,6 @@ final class Sender implements Runnable {
         if (left > 0) {
             log.info(left + " joins and purchases from the last run wait for Tally.");
         }
-        client = new TallyClient(platform);
     }
 
     private void step(long now, boolean last) {
