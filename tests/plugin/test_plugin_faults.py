@@ -13,6 +13,34 @@ from tests.plugin.fake import Answer
 TOO_LARGE = Answer(413, {"error": "body is larger than 1048576 bytes"})
 
 
+def test_an_answer_to_the_old_key_does_not_hold_up_the_new_one(driver, fake_tally, tmp_path):
+    # The owner pastes the right key while a request with the wrong one is under way.
+    fake_tally.script = [Answer(401, {"error": "missing or unknown plugin key"}, delay=4)]
+    folder = tmp_path / "Tally"
+    game = driver("bungee", folder, url=fake_tally.url, key="tly_old", **{"retry-max-seconds": 60})
+    game.do("login", "Quick", "-")
+    wait_until(lambda: fake_tally.received(), what="the first request")
+    write_config(folder, fake_tally.url, "tly_new", **{"retry-max-seconds": 60})
+    wait_until(lambda: fake_tally.joined() == ["Quick"], timeout=12, what="the join with the new key")
+    assert [r.key for r in fake_tally.received()] == ["tly_old", "tly_new"]
+    assert game.messages("401") == []  # the answer was about a key that is already replaced
+
+
+def test_a_bad_url_while_a_request_is_under_way_does_not_stop_the_sender(driver, fake_tally, tmp_path):
+    fake_tally.script = [Answer(delay=4)]
+    folder = tmp_path / "Tally"
+    game = driver("spigot", folder, url=fake_tally.url, key="tly_k")
+    game.do("login", "First", "-")
+    wait_until(lambda: fake_tally.received(), what="the first request")
+    write_config(folder, "http://tally example.net", "tly_k")  # a typo, saved mid-request
+    game.wait_for_log("is not an http:// or https:// address")
+    time.sleep(4)  # the answer arrives while the url is wrong
+    write_config(folder, fake_tally.url, "tly_k")
+    game.do("login", "Second", "-")
+    wait_until(lambda: fake_tally.joined() == ["First", "Second"], timeout=10, what="the second join")
+    assert game.messages("hit an error") == []
+
+
 def test_a_key_no_http_header_can_carry_gets_one_clear_message(driver, fake_tally):
     # Pasted from a page that shortened it: "tly_abc…" (or with a zero-width space).
     game = driver("paper", url=fake_tally.url, key="tly_abc\u2026")

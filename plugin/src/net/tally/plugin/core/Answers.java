@@ -1,5 +1,6 @@
 package net.tally.plugin.core;
 
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -13,7 +14,8 @@ import java.util.regex.Pattern;
  * content, so the entry it names is dropped with a log line and the rest go again; retrying could
  * never succeed. 401: the key is wrong; anything else (a redirect, 403, another 404): the url is
  * wrong. Both keep everything, say once what to fix and retry slowly (at once when config.yml
- * changes). Console lines are written once per spell of failures, not once per retry.
+ * changes; an answer to a request sent before the change says nothing about the new settings).
+ * Console lines are written once per spell of failures, not once per retry.
  */
 final class Answers {
     private static final long FIRST_RETRY_NANOS = 1_000_000_000L;
@@ -46,9 +48,13 @@ final class Answers {
         warned = false;
     }
 
-    void settle(TallyClient.Answer answer, List<Entry> batch, Queue queue, Config config, long now) {
+    /**
+     * {@code where}: the address the batch went to; {@code stale}: config.yml has changed since, so
+     * a 401 or a wrong address speaks of old settings and the batch simply goes again.
+     */
+    void settle(TallyClient.Answer answer, List<Entry> batch, URI where, boolean stale, Queue queue,
+                Config config, long now) {
         Entry.Kind kind = batch.get(0).kind();
-        String where = config.endpoint(kind.path).toString();
         if (!answer.answered()) {
             retry("cannot reach Tally at " + where + " (" + reason(answer.failure()) + ")", false, 0,
                     queue, config, now);
@@ -60,7 +66,7 @@ final class Answers {
             taken(batch, kind, answer.body(), queue);
         } else if (code == 401) {
             hold("Tally refused the plugin key (401): set key in config.yml to this Server's plugin key "
-                    + "(Tally > your Server > Regenerate plugin key makes a new one)", queue, config, now);
+                    + "(Tally > your Server > Regenerate plugin key makes a new one)", stale, queue, config, now);
         } else if (code == 408 || code == 429 || code >= 500) {
             retry("Tally answered " + code + (error == null ? "" : ": " + error), true,
                     answer.retryAfterSeconds(), queue, config, now);
@@ -69,7 +75,7 @@ final class Answers {
             refused(batch, kind, code, error == null ? snippet(answer.body()) : error, queue);
         } else {
             hold("Tally's address looks wrong: POST " + where + " answered " + code
-                    + "; set url in config.yml to the address you open Tally with", queue, config, now);
+                    + "; set url in config.yml to the address you open Tally with", stale, queue, config, now);
         }
     }
 
@@ -108,7 +114,10 @@ final class Answers {
         warnOnce(problem + ". " + queue.size() + " entries wait in queue.jsonl; retrying with backoff.");
     }
 
-    private void hold(String problem, Queue queue, Config config, long now) {
+    private void hold(String problem, boolean stale, Queue queue, Config config, long now) {
+        if (stale) {
+            return; // the batch went with the settings config.yml had before: try the new ones at once
+        }
         status.failuresInARow = ++failures;
         retryAt = now + config.retryMaxNanos;
         status.failure(true, problem);

@@ -2,6 +2,7 @@ package net.tally.plugin.core;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,10 +37,13 @@ final class Sender implements Runnable {
     private Config config = Config.parse("");
     private String configText; // as last read: a change is a change of content, not of mtime
     private long nextConfigCheck;
-    private List<Entry> sending;
-    private CompletableFuture<TallyClient.Answer> answer;
+    private Flight flight;
     private TallyClient client;
     private String lastError;
+
+    /** A batch under way: where it went, with which settings, and Tally's answer to come. */
+    private record Flight(List<Entry> batch, Config config, URI where, CompletableFuture<TallyClient.Answer> answer) {
+    }
 
     Sender(String platform, Path folder, Log log) {
         this.platform = platform;
@@ -151,11 +155,11 @@ final class Sender implements Runnable {
         if (!offers.isEmpty()) {
             queue.add(offers, now, config.queueLimit);
         }
-        if (answer != null && answer.isDone()) {
-            List<Entry> batch = sending;
-            sending = null;
-            answers.settle(answer.join(), batch, queue, config, now);
-            answer = null;
+        if (flight != null && flight.answer().isDone()) {
+            Flight landed = flight;
+            flight = null;
+            answers.settle(landed.answer().join(), landed.batch(), landed.where(), landed.config() != config,
+                    queue, config, now);
         }
         if (!last) {
             if (now >= nextConfigCheck) {
@@ -171,7 +175,7 @@ final class Sender implements Runnable {
 
     private void send(long now) {
         Entry oldest = queue.oldest();
-        if (answer != null || oldest == null || !config.canSend()) {
+        if (flight != null || oldest == null || !config.canSend()) {
             return;
         }
         boolean due = flushing || queue.size() >= config.flushAt || oldest.kind() != Entry.Kind.JOIN
@@ -191,10 +195,10 @@ final class Sender implements Runnable {
         } else {
             body.append(batch.get(0).data());
         }
-        sending = batch;
-        answer = client.post(config.endpoint(kind.path), config.key, body.toString());
+        URI where = config.endpoint(kind.path);
+        flight = new Flight(batch, config, where, client.post(where, config.key, body.toString()));
         Thread self = thread;
-        answer.whenComplete((result, error) -> LockSupport.unpark(self));
+        flight.answer().whenComplete((result, error) -> LockSupport.unpark(self));
     }
 
     private void reloadConfig(long now) {
@@ -231,7 +235,7 @@ final class Sender implements Runnable {
         }
         long wake = Math.min(nextConfigCheck, now + MAX_SLEEP_NANOS);
         Entry oldest = queue.oldest();
-        if (answer == null && oldest != null && config.canSend()) {
+        if (flight == null && oldest != null && config.canSend()) {
             long due = oldest.kind() == Entry.Kind.JOIN ? oldest.queuedAt() + config.flushIntervalNanos : now;
             wake = Math.min(wake, Math.max(due, answers.retryAt()));
         }
