@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -29,14 +30,16 @@ final class Sender implements Runnable {
     private final Path folder;
     private final Log log;
     private final Answers answers;
+    private final AtomicBoolean flushAsked = new AtomicBoolean();
     private volatile Thread thread;
     private volatile boolean stopping;
-    private volatile boolean flushing;
 
+    // The sender thread's own:
     private final Queue queue;
     private Config config = Config.parse("");
     private String configText; // as last read: a change is a change of content, not of mtime
     private long nextConfigCheck;
+    private boolean flushing;
     private Flight flight;
     private TallyClient client;
     private String lastError;
@@ -68,7 +71,7 @@ final class Sender implements Runnable {
 
     /** Send everything waiting now, without waiting for the batch timer or a retry delay. */
     void flush() {
-        flushing = true;
+        flushAsked.set(true); // taken by the sender thread before it next reads the inbox
         LockSupport.unpark(thread);
     }
 
@@ -148,6 +151,9 @@ final class Sender implements Runnable {
     }
 
     private void step(long now, boolean last) {
+        if (flushAsked.getAndSet(false)) {
+            flushing = true;
+        }
         List<Entry.Offer> offers = new ArrayList<>();
         for (Entry.Offer offer; (offer = inbox.poll()) != null; ) {
             offers.add(offer);
