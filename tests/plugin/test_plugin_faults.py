@@ -13,6 +13,21 @@ from tests.plugin.fake import Answer
 TOO_LARGE = Answer(413, {"error": "body is larger than 1048576 bytes"})
 
 
+def test_a_batch_too_large_for_tally_is_split_not_dropped(driver, fake_tally, tmp_path):
+    # Tally answers 413 past API_MAX_BYTES (1 MiB); 1,000 purchases with long item names pass it.
+    fake_tally.default = lambda request: TOO_LARGE if len(request.body) > 8 else Answer()
+    game = driver("paper", url=fake_tally.url, key="tly_k", **{"flush-interval-seconds": 3600,
+                                                                "flush-at": 1000})
+    names = [f"Split{i}" for i in range(40)]
+    for name in names:
+        game.do("login", name, "yt.example.net:25565")
+    wait_until(lambda: len(waiting_in_queue(tmp_path / "paper")) == 40, what="40 joins on disk")
+    game.command("admin", "flush")
+    wait_until(lambda: sorted(fake_tally.joined()) == sorted(names), what="every join taken")
+    assert game.messages("refused") == []
+    wait_until(lambda: waiting_in_queue(tmp_path / "paper") == [], what="an empty queue")
+
+
 def test_an_answer_to_the_old_key_does_not_hold_up_the_new_one(driver, fake_tally, tmp_path):
     # The owner pastes the right key while a request with the wrong one is under way.
     fake_tally.script = [Answer(401, {"error": "missing or unknown plugin key"}, delay=4)]

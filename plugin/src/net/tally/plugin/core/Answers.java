@@ -10,12 +10,13 @@ import java.util.regex.Pattern;
 /**
  * What the sender does with Tally's answer to a batch:
  * 2xx: the batch is done. Connection errors, 5xx, 408 and 429: retried after an exponential
- * backoff with jitter. 400, 413, 422 (and 404 "no such purchase" for a refund): Tally refused the
- * content, so the entry it names is dropped with a log line and the rest go again; retrying could
- * never succeed. 401: the key is wrong; anything else (a redirect, 403, another 404): the url is
- * wrong. Both keep everything, say once what to fix and retry slowly (at once when config.yml
- * changes; an answer to a request sent before the change says nothing about the new settings).
- * Console lines are written once per spell of failures, not once per retry.
+ * backoff with jitter. 413 for a batch of several: it is too large, so from then on batches are
+ * half as large (until the queue is empty). 400, 413, 422 (and 404 "no such purchase" for a
+ * refund): Tally refused the content, so the entry it names is dropped with a log line and the
+ * rest go again; retrying could never succeed. 401: the key is wrong; anything else (a redirect,
+ * 403, another 404): the url is wrong. Both keep everything, say once what to fix and retry slowly
+ * (at once when config.yml changes; an answer to a request sent before the change says nothing
+ * about the new settings). Console lines are written once per spell of failures, not once per retry.
  */
 final class Answers {
     private static final long FIRST_RETRY_NANOS = 1_000_000_000L;
@@ -26,6 +27,7 @@ final class Answers {
     private int failures;
     private long retryAt;
     private boolean warned;
+    private int batchLimit = Config.MAX_BATCH;
 
     Answers(Log log, Status status) {
         this.log = log;
@@ -38,6 +40,16 @@ final class Answers {
 
     boolean failing() {
         return failures > 0;
+    }
+
+    /** The most entries a batch may hold now: smaller after a 413. */
+    int batchLimit() {
+        return batchLimit;
+    }
+
+    /** The queue is empty: the next batches may be full size again. */
+    void drained() {
+        batchLimit = Config.MAX_BATCH;
     }
 
     /** A new config: try again at once, and say again what goes wrong. */
@@ -64,6 +76,8 @@ final class Answers {
         String error = error(answer.body());
         if (code >= 200 && code < 300) {
             taken(batch, kind, answer.body(), queue);
+        } else if (code == 413 && batch.size() > 1) {
+            batchLimit = Math.max(1, batch.size() / 2); // sent again at once, in halves
         } else if (code == 401) {
             hold("Tally refused the plugin key (401): set key in config.yml to this Server's plugin key "
                     + "(Tally > your Server > Regenerate plugin key makes a new one)", stale, queue, config, now);

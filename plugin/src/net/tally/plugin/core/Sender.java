@@ -174,6 +174,9 @@ final class Sender implements Runnable {
             send(now);
         }
         queue.maintain(now);
+        if (queue.size() == 0) {
+            answers.drained();
+        }
         if (queue.size() == 0 || answers.failing()) {
             flushing = false;
         }
@@ -189,7 +192,7 @@ final class Sender implements Runnable {
         if (!due || (!flushing && now < answers.retryAt())) {
             return;
         }
-        List<Entry> batch = queue.batch(Config.MAX_BATCH);
+        List<Entry> batch = queue.batch(answers.batchLimit());
         Entry.Kind kind = batch.get(0).kind();
         StringBuilder body = new StringBuilder(batch.size() * 128);
         if (kind.batched) {
