@@ -28,6 +28,16 @@ def test_a_batch_too_large_for_tally_is_split_not_dropped(driver, fake_tally, tm
     wait_until(lambda: waiting_in_queue(tmp_path / "paper") == [], what="an empty queue")
 
 
+def test_retry_after_is_held_to_retry_max_seconds(driver, fake_tally):
+    # A proxy in front of Tally may ask for an hour; retry-max-seconds is the longest wait.
+    fake_tally.script = [Answer(429, {"error": "slow down"}, {"Retry-After": "3600"})]
+    game = driver("velocity", url=fake_tally.url, key="tly_k", **{"retry-max-seconds": 1})
+    game.do("login", "Patient", "-")
+    wait_until(lambda: fake_tally.joined() == ["Patient"], timeout=8, what="the retry")
+    first, second = fake_tally.received()
+    assert 0.4 < second.at - first.at < 3
+
+
 def test_an_answer_to_the_old_key_does_not_hold_up_the_new_one(driver, fake_tally, tmp_path):
     # The owner pastes the right key while a request with the wrong one is under way.
     fake_tally.script = [Answer(401, {"error": "missing or unknown plugin key"}, delay=4)]

@@ -10,13 +10,14 @@ import java.util.regex.Pattern;
 /**
  * What the sender does with Tally's answer to a batch:
  * 2xx: the batch is done. Connection errors, 5xx, 408 and 429: retried after an exponential
- * backoff with jitter. 413 for a batch of several: it is too large, so from then on batches are
- * half as large (until the queue is empty). 400, 413, 422 (and 404 "no such purchase" for a
- * refund): Tally refused the content, so the entry it names is dropped with a log line and the
- * rest go again; retrying could never succeed. 401: the key is wrong; anything else (a redirect,
- * 403, another 404): the url is wrong. Both keep everything, say once what to fix and retry slowly
- * (at once when config.yml changes; an answer to a request sent before the change says nothing
- * about the new settings). Console lines are written once per spell of failures, not once per retry.
+ * backoff with jitter (a Retry-After is followed, up to retry-max-seconds). 413 for a batch of
+ * several: it is too large, so from then on batches are half as large (until the queue is empty).
+ * 400, 413, 422 (and 404 "no such purchase" for a refund): Tally refused the content, so the
+ * entry it names is dropped with a log line and the rest go again; retrying could never succeed.
+ * 401: the key is wrong; anything else (a redirect, 403, another 404): the url is wrong. Both keep
+ * everything, say once what to fix and retry slowly (at once when config.yml changes; an answer
+ * to a request sent before the change says nothing about the new settings). Console lines are
+ * written once per spell of failures, not once per retry.
  */
 final class Answers {
     private static final long FIRST_RETRY_NANOS = 1_000_000_000L;
@@ -123,7 +124,8 @@ final class Answers {
         status.failuresInARow = ++failures;
         long delay = Math.min(config.retryMaxNanos, FIRST_RETRY_NANOS << Math.min(failures - 1, 30));
         delay = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1); // jitter
-        retryAt = now + Math.max(delay, retryAfterSeconds * 1_000_000_000L);
+        long asked = Math.min(retryAfterSeconds, config.retryMaxNanos / 1_000_000_000L); // no overflow
+        retryAt = now + Math.max(delay, asked * 1_000_000_000L);
         status.failure(answered, problem);
         warnOnce(problem + ". " + queue.size() + " entries wait in queue.jsonl; retrying with backoff.");
     }
