@@ -120,3 +120,28 @@ def test_a_queue_line_that_is_json_but_no_entry_is_skipped(driver, fake_tally, t
     wait_until(lambda: fake_tally.joined() == ["Kept", "Also"], what="the entries")
     game.do("login", "After", "-")
     wait_until(lambda: fake_tally.joined() == ["Kept", "Also", "After"], what="a new join")
+
+
+@pytest.mark.skipif(not shutil.which("strace"), reason="needs strace to see the system calls")
+def test_the_queue_file_is_swapped_durably(driver, tmp_path):
+    """The rewritten queue file replaces the old one by rename; the folder is then fsynced, so
+    that after a power cut the name points at the new file and not at the old one (whose later
+    appends are gone with it)."""
+    folder = tmp_path / "Tally"
+    write_config(folder, "http://127.0.0.1:9", "tly_k")  # nothing listens: everything waits
+    (folder / "queue.jsonl").write_text('{"seq":1,"kind":"join","data":{"username":"Kept"}}\n'
+                                        '{"seq":2,"kind":"join","data":{"username":"Gone"}}\n'
+                                        '{"done":[2,2]}\n')
+    trace = tmp_path / "strace.txt"
+    game = driver("paper", folder, wrapper=("strace", "-f", "-y", "-qq", "-o", str(trace), "-e",
+                                            "trace=rename,renameat,renameat2,fsync,fdatasync"))
+    game.wait_for_log("1 joins and purchases from the last run wait for Tally.")
+    game.stop()
+    calls = trace.read_text().splitlines()
+    renamed = [i for i, line in enumerate(calls) if re.search(r"rename.*queue\.jsonl\.tmp.*queue\.jsonl", line)]
+    assert renamed, "\n".join(calls)
+    folder_synced = [i for i, line in enumerate(calls)
+                     if re.match(rf"\d+ +fsync\(\d+<{re.escape(str(folder))}>\)", line)]
+    assert folder_synced and folder_synced[-1] > renamed[0], "\n".join(calls)
+    assert [e["data"]["username"] for e in waiting_in_queue(folder)] == ["Kept"]
+    assert json.loads((folder / "queue.jsonl").read_text().splitlines()[0])["seq"] == 1
