@@ -122,6 +122,21 @@ def test_a_queue_line_that_is_json_but_no_entry_is_skipped(driver, fake_tally, t
     wait_until(lambda: fake_tally.joined() == ["Kept", "Also", "After"], what="a new join")
 
 
+def test_quoted_item_names_and_json_in_them(driver, fake_tally):
+    game = driver("bungee", url=fake_tally.url, key="tly_k")
+    game.command("console", "purchase", "Lee", "5", "usd", "tx-q1", '"VIP', 'Rank"')
+    game.command("console", "purchase", "Lee", "5", "usd", "tx-q2", "coupon=ALEX", "'Gold", "Crate'")
+    game.command("console", "purchase", "Lee", "5", "usd", "tx-q3", 'Say', '"hi"', "\\o/")
+    def purchases():
+        return [p for r in fake_tally.received() for p in r.body]  # each a list: purchases batch
+
+    wait_until(lambda: len(purchases()) == 3, what="three purchases")
+    items = {p["transaction_id"]: (p["items"][0]["name"], p.get("coupon"), p["currency"])
+             for p in purchases()}
+    assert items == {"tx-q1": ("VIP Rank", None, "USD"), "tx-q2": ("Gold Crate", "ALEX", "USD"),
+                     "tx-q3": ('Say "hi" \\o/', None, "USD")}
+
+
 @pytest.mark.skipif(not shutil.which("strace"), reason="needs strace to see the system calls")
 def test_the_queue_file_is_swapped_durably(driver, tmp_path):
     """The rewritten queue file replaces the old one by rename; the folder is then fsynced, so

@@ -90,7 +90,7 @@ final class Commands {
             coupon = rest.get(0).substring("coupon=".length());
             rest = rest.subList(1, rest.size());
         }
-        String item = String.join(" ", rest).strip();
+        String item = unquoted(String.join(" ", rest).strip());
         StringBuilder json = new StringBuilder(200)
                 .append("{\"transaction_id\":").append(Json.quote(transaction))
                 .append(",\"username\":").append(Json.quote(player))
@@ -114,6 +114,13 @@ final class Commands {
         filledIn(args);
         String json = "{\"transaction_id\":" + Json.quote(text(args[1], "transaction-id", 128));
         return json + (args.length == 3 ? ",\"amount\":" + amount(args[2]) : "") + "}";
+    }
+
+    /** "VIP Rank" or 'VIP Rank' (a store's command line quoted it) is VIP Rank. */
+    private static String unquoted(String text) {
+        boolean quoted = text.length() >= 2 && (text.charAt(0) == '"' || text.charAt(0) == '\'')
+                && text.charAt(text.length() - 1) == text.charAt(0);
+        return quoted ? text.substring(1, text.length() - 1).strip() : text;
     }
 
     /** A store that could not fill in a placeholder leaves it as typed: {cost}, %price%, <id>. */
