@@ -160,3 +160,15 @@ def test_the_queue_file_is_swapped_durably(driver, tmp_path):
     assert folder_synced and folder_synced[-1] > renamed[0], "\n".join(calls)
     assert [e["data"]["username"] for e in waiting_in_queue(folder)] == ["Kept"]
     assert json.loads((folder / "queue.jsonl").read_text().splitlines()[0])["seq"] == 1
+
+
+@pytest.mark.parametrize("platform", ["velocity", "bungee"])
+def test_a_console_line_ending_in_a_space_is_read_as_on_paper(driver, fake_tally, platform):
+    # The proxies keep the empty argument after a trailing space; Bukkit drops it.
+    game = driver(platform, url=fake_tally.url, key="tly_k")
+    assert game.command("console", "refund", "tx-r", "") == ["Tally: queued the refund of tx-r."]
+    assert game.command("console", "purchase", "Lee", "5", "EUR", "tx-p", "") == \
+        ["Tally: queued purchase tx-p by Lee (5 EUR)."]
+    wait_until(lambda: len(fake_tally.received()) == 2, what="both calls")
+    purchase, refund = sorted(fake_tally.received(), key=lambda r: r.path)
+    assert refund.body == {"transaction_id": "tx-r"} and "items" not in purchase.body[0]

@@ -59,7 +59,7 @@ final class BungeeHarness implements Harness {
         List<String> lines = Driver.lines();
         CommandSender sender = role.equals("console") ? new Console(lines)
                 : new Online(role, Driver.uuid(role), null, role.equals("admin"), lines);
-        manager.dispatchCommand(sender, String.join(" ", "tally", String.join(" ", args)).strip());
+        manager.dispatchCommand(sender, args.length == 0 ? "tally" : "tally " + String.join(" ", args));
         return lines;
     }
 

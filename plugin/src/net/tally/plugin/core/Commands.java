@@ -31,7 +31,13 @@ final class Commands {
         this.sender = sender;
     }
 
-    List<String> run(String[] args, boolean console, boolean permitted) {
+    List<String> run(String[] given, boolean console, boolean permitted) {
+        // BungeeCord and Velocity keep the empty argument after a trailing space; Bukkit drops it.
+        int length = given.length;
+        while (length > 0 && given[length - 1].isEmpty()) {
+            length--;
+        }
+        String[] args = Arrays.copyOf(given, length);
         String verb = args.length == 0 ? "" : args[0].toLowerCase(Locale.ROOT);
         if (verb.equals("purchase") || verb.equals("refund")) {
             if (!console) {
