@@ -100,6 +100,11 @@ public final class Driver {
         }
     }
 
+    /** A new instance of the main class a YAML descriptor names (plugin.yml, bungee.yml), as Bukkit and BungeeCord make it. */
+    static <T> T newMain(String descriptor, Class<T> type) throws ReflectiveOperationException, IOException {
+        return type.cast(Class.forName(mainClass(descriptor, "^main:\\s*(\\S+)")).getDeclaredConstructor().newInstance());
+    }
+
     /** Sets a private field of a stub class (how the real server fills it is not in the stubs). */
     static void setField(Class<?> owner, Object target, String name, Object value) throws ReflectiveOperationException {
         java.lang.reflect.Field field = owner.getDeclaredField(name);
