@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from extensions import db, expect_writes, forget_writes
 from tests.live import LiveTally, drop_postgres_database, fresh_postgres_database
 from tests.plugin.driver import JAR, PLUGIN, PluginProcess, write_config
+from tests.plugin.fake import FakeTally
 
 NETWORK = "Plugin Network"
 OWNER = "plugin@example.com"
@@ -127,19 +128,35 @@ def tally(request, plugin_jar, tmp_path_factory):
 
 
 @pytest.fixture
-def plugin(tally, tmp_path):
-    """start(platform, folder, key=..., **settings): a driver process; config.yml is written
-    when a key is given (a restart passes none and keeps the folder as it is)."""
+def driver(plugin_jar, tmp_path):
+    """start(platform, folder, url=..., key=..., **settings): a driver process; config.yml is
+    written when a key is given (a restart passes none and keeps the folder as it is)."""
     started = []
 
-    def start(platform: str, folder=None, key: str | None = None, **settings) -> PluginProcess:
+    def start(platform: str, folder=None, url: str = "", key: str | None = None, wrapper=(),
+              **settings) -> PluginProcess:
         folder = folder or tmp_path / platform
         if key is not None:
-            write_config(folder, tally.url, key, **settings)
-        process = PluginProcess(platform, folder)
+            write_config(folder, url, key, **settings)
+        process = PluginProcess(platform, folder, wrapper)
         started.append(process)
         return process
 
     yield start
     for process in started:
         process.close()
+
+
+@pytest.fixture
+def plugin(tally, driver):
+    """start(platform, folder, key=..., **settings): the driver, talking to the live Tally."""
+    return lambda platform, folder=None, key=None, **settings: driver(
+        platform, folder, tally.url, key, **settings)
+
+
+@pytest.fixture
+def fake_tally():
+    """A scripted stand-in for Tally's plugin API (tests/plugin/fake.py)."""
+    fake = FakeTally()
+    yield fake
+    fake.close()

@@ -50,12 +50,13 @@ def wait_until(condition, timeout: float = 30, what: str = "the condition"):
 
 
 class PluginProcess:
-    """``java tally.driver.Driver`` booted as ``platform`` with ``folder`` as the data folder."""
+    """``java tally.driver.Driver`` booted as ``platform`` with ``folder`` as the data folder
+    (``wrapper``: a command to run java under, such as strace)."""
 
-    def __init__(self, platform: str, folder: Path):
+    def __init__(self, platform: str, folder: Path, wrapper=()):
         stubs = [PLUGIN / "out/stubs/api"] + ([] if platform == "spigot" else [PLUGIN / "out/stubs/paper"])
         classpath = ":".join(str(p) for p in [PLUGIN / "out/driver", *stubs, JAR])
-        self.process = subprocess.Popen(["java", "-cp", classpath, "tally.driver.Driver"],
+        self.process = subprocess.Popen([*wrapper, "java", "-cp", classpath, "tally.driver.Driver"],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True, bufsize=1)
         self.logs: list[dict] = []

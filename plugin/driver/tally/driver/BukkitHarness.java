@@ -34,8 +34,7 @@ final class BukkitHarness implements Harness {
 
     @Override
     public void boot(Path dataFolder) throws Exception {
-        plugin = (JavaPlugin) Class.forName(Driver.mainClass("plugin.yml", "^main:\\s*(\\S+)"))
-                .getDeclaredConstructor().newInstance();
+        plugin = Driver.newMain("plugin.yml", JavaPlugin.class);
         PluginManager manager = new PluginManager() {
             @Override
             public void callEvent(Event event) {
@@ -64,15 +63,18 @@ final class BukkitHarness implements Harness {
         InetAddress address = InetAddress.getLoopbackAddress();
         String hostname = host == null ? "" : host;
         Timed pre = listeners.fire(new AsyncPlayerPreLoginEvent(name, address, uuid, hostname));
-        Timed login = listeners.fire(new PlayerLoginEvent(new Sender(name, uuid, false, null), hostname, address));
+        Player player = Fake.of(Player.class, null, "getName", name, "getUniqueId", uuid);
+        Timed login = listeners.fire(new PlayerLoginEvent(player, hostname, address));
         return new Timed(pre.nanos() + login.nanos(), pre.handlers() + login.handlers());
     }
 
     @Override
     public List<String> command(String role, String[] args) {
         List<String> lines = Driver.lines();
-        CommandSender sender = role.equals("console") ? new Console(lines)
-                : new Sender(role, Driver.uuid(role), role.equals("admin"), lines);
+        CommandSender sender = role.equals("console")
+                ? Fake.of(ConsoleCommandSender.class, lines, "getName", "CONSOLE", "hasPermission", true)
+                : Fake.of(Player.class, lines, "getName", role, "getUniqueId", Driver.uuid(role),
+                        "hasPermission", role.equals("admin"));
         plugin.onCommand(sender, new Command("tally") { }, "tally", args);
         return lines;
     }
@@ -80,44 +82,5 @@ final class BukkitHarness implements Harness {
     @Override
     public void stop() {
         plugin.onDisable();
-    }
-
-    private record Sender(String name, UUID uuid, boolean admin, List<String> lines) implements Player {
-        @Override
-        public String getName() {
-            return name;
-        }
-
-        @Override
-        public UUID getUniqueId() {
-            return uuid;
-        }
-
-        @Override
-        public void sendMessage(String message) {
-            lines.add(message);
-        }
-
-        @Override
-        public boolean hasPermission(String permission) {
-            return admin;
-        }
-    }
-
-    private record Console(List<String> lines) implements ConsoleCommandSender {
-        @Override
-        public void sendMessage(String message) {
-            lines.add(message);
-        }
-
-        @Override
-        public String getName() {
-            return "CONSOLE";
-        }
-
-        @Override
-        public boolean hasPermission(String permission) {
-            return true;
-        }
     }
 }

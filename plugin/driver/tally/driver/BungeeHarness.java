@@ -6,8 +6,6 @@ import java.util.List;
 import java.util.UUID;
 import net.md_5.bungee.api.CommandSender;
 import net.md_5.bungee.api.ProxyServer;
-import net.md_5.bungee.api.chat.BaseComponent;
-import net.md_5.bungee.api.chat.TextComponent;
 import net.md_5.bungee.api.connection.PendingConnection;
 import net.md_5.bungee.api.connection.ProxiedPlayer;
 import net.md_5.bungee.api.event.PostLoginEvent;
@@ -24,8 +22,7 @@ final class BungeeHarness implements Harness {
 
     @Override
     public void boot(Path dataFolder) throws Exception {
-        plugin = (Plugin) Class.forName(Driver.mainClass("bungee.yml", "^main:\\s*(\\S+)"))
-                .getDeclaredConstructor().newInstance();
+        plugin = Driver.newMain("bungee.yml", Plugin.class);
         ProxyServer proxy = new ProxyServer() {
             @Override
             public PluginManager getPluginManager() {
@@ -42,13 +39,10 @@ final class BungeeHarness implements Harness {
     /** Timed around PluginManager#callEvent, so the stub's dispatch is counted too. */
     @Override
     public Timed login(String name, UUID uuid, String host) {
-        InetSocketAddress virtualHost = null;
-        if (host != null) {
-            String[] parts = Harness.hostAndPort(host);
-            virtualHost = InetSocketAddress.createUnresolved(parts[0], Integer.parseInt(parts[1]));
-        }
-        PostLoginEvent event = new PostLoginEvent(new Online(name, uuid, virtualHost, false, null), null,
-                (result, error) -> { });
+        InetSocketAddress virtualHost = Harness.virtualHost(host);
+        ProxiedPlayer player = Fake.of(ProxiedPlayer.class, null, "getName", name, "getUniqueId", uuid,
+                "getPendingConnection", (PendingConnection) () -> virtualHost);
+        PostLoginEvent event = new PostLoginEvent(player, null, (result, error) -> { });
         long started = System.nanoTime();
         manager.callEvent(event);
         return new Timed(System.nanoTime() - started, 1);
@@ -57,63 +51,15 @@ final class BungeeHarness implements Harness {
     @Override
     public List<String> command(String role, String[] args) {
         List<String> lines = Driver.lines();
-        CommandSender sender = role.equals("console") ? new Console(lines)
-                : new Online(role, Driver.uuid(role), null, role.equals("admin"), lines);
-        manager.dispatchCommand(sender, String.join(" ", "tally", String.join(" ", args)).strip());
+        CommandSender sender = role.equals("console")
+                ? Fake.of(CommandSender.class, lines, "getName", "CONSOLE", "hasPermission", true)
+                : Fake.of(ProxiedPlayer.class, lines, "getName", role, "hasPermission", role.equals("admin"));
+        manager.dispatchCommand(sender, args.length == 0 ? "tally" : "tally " + String.join(" ", args));
         return lines;
     }
 
     @Override
     public void stop() {
         plugin.onDisable();
-    }
-
-    private static String text(BaseComponent message) {
-        return ((TextComponent) message).getText();
-    }
-
-    private record Online(String name, UUID uuid, InetSocketAddress host, boolean admin, List<String> lines)
-            implements ProxiedPlayer {
-        @Override
-        public String getName() {
-            return name;
-        }
-
-        @Override
-        public UUID getUniqueId() {
-            return uuid;
-        }
-
-        @Override
-        public PendingConnection getPendingConnection() {
-            return () -> host;
-        }
-
-        @Override
-        public void sendMessage(BaseComponent message) {
-            lines.add(text(message));
-        }
-
-        @Override
-        public boolean hasPermission(String permission) {
-            return admin;
-        }
-    }
-
-    private record Console(List<String> lines) implements CommandSender {
-        @Override
-        public String getName() {
-            return "CONSOLE";
-        }
-
-        @Override
-        public void sendMessage(BaseComponent message) {
-            lines.add(text(message));
-        }
-
-        @Override
-        public boolean hasPermission(String permission) {
-            return true;
-        }
     }
 }

@@ -21,7 +21,7 @@ import net.tally.plugin.core.Json;
  * boot paper|spigot|velocity|bungee DATA_FOLDER
  * login NAME HOST            (HOST "-": the client sent none)
  * burst COUNT THREADS SECONDS HOST[,HOST...] PREFIX
- * command console|player|admin ARGS...
+ * command console|player|admin ARGS...   (split on single spaces, as the proxies split them)
  * stop                       (the server shuts down cleanly)
  * kill                       (the process dies at once, as with kill -9)
  * </pre>
@@ -37,7 +37,7 @@ public final class Driver {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         Harness harness = null;
         for (String line; (line = in.readLine()) != null; ) {
-            String[] words = line.strip().split(" ");
+            String[] words = line.split(" ", -1); // empty words kept: a console line may end in a space
             try {
                 switch (words[0]) {
                     case "boot" -> {
@@ -98,6 +98,11 @@ public final class Driver {
             }
             return main.group(1).strip();
         }
+    }
+
+    /** A new instance of the main class a YAML descriptor names (plugin.yml, bungee.yml), as Bukkit and BungeeCord make it. */
+    static <T> T newMain(String descriptor, Class<T> type) throws ReflectiveOperationException, IOException {
+        return type.cast(Class.forName(mainClass(descriptor, "^main:\\s*(\\S+)")).getDeclaredConstructor().newInstance());
     }
 
     /** Sets a private field of a stub class (how the real server fills it is not in the stubs). */

@@ -1,5 +1,6 @@
 package tally.driver;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -49,8 +50,13 @@ interface Harness {
         return logger;
     }
 
-    static String[] hostAndPort(String host) {
+    /** "host:port" (port 25565 when left out) as a proxy reports it, unresolved; null for null. */
+    static InetSocketAddress virtualHost(String host) {
+        if (host == null) {
+            return null;
+        }
         int colon = host.lastIndexOf(':');
-        return colon < 0 ? new String[] {host, "25565"} : new String[] {host.substring(0, colon), host.substring(colon + 1)};
+        return colon < 0 ? InetSocketAddress.createUnresolved(host, 25565)
+                : InetSocketAddress.createUnresolved(host.substring(0, colon), Integer.parseInt(host.substring(colon + 1)));
     }
 }

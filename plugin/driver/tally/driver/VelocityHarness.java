@@ -16,7 +16,6 @@ import com.velocitypowered.api.proxy.Player;
 import com.velocitypowered.api.proxy.ProxyServer;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Parameter;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -102,18 +101,15 @@ final class VelocityHarness implements Harness {
 
     @Override
     public Timed login(String name, UUID uuid, String host) throws Exception {
-        InetSocketAddress virtualHost = null;
-        if (host != null) {
-            String[] parts = Harness.hostAndPort(host);
-            virtualHost = InetSocketAddress.createUnresolved(parts[0], Integer.parseInt(parts[1]));
-        }
-        return listeners.fire(new PostLoginEvent(new Online(name, uuid, virtualHost)));
+        return listeners.fire(new PostLoginEvent(Fake.of(Player.class, null, "getUsername", name,
+                "getUniqueId", uuid, "getVirtualHost", Optional.ofNullable(Harness.virtualHost(host)))));
     }
 
     @Override
     public List<String> command(String role, String[] args) {
         List<String> lines = Driver.lines();
-        CommandSource source = role.equals("console") ? new Console(lines) : new Source(role.equals("admin"), lines);
+        CommandSource source = role.equals("console") ? Fake.of(ConsoleCommandSource.class, lines, "hasPermission", true)
+                : Fake.of(CommandSource.class, lines, "hasPermission", role.equals("admin"));
         SimpleCommand command = (SimpleCommand) commands.get("tally");
         command.execute(new SimpleCommand.Invocation() {
             @Override
@@ -137,47 +133,6 @@ final class VelocityHarness implements Harness {
     @Override
     public void stop() throws Exception {
         listeners.fire(new ProxyShutdownEvent());
-    }
-
-    private record Online(String name, UUID uuid, InetSocketAddress host) implements Player {
-        @Override
-        public String getUsername() {
-            return name;
-        }
-
-        @Override
-        public UUID getUniqueId() {
-            return uuid;
-        }
-
-        @Override
-        public Optional<InetSocketAddress> getVirtualHost() {
-            return Optional.ofNullable(host);
-        }
-    }
-
-    private record Source(boolean admin, List<String> lines) implements CommandSource {
-        @Override
-        public void sendPlainMessage(String message) {
-            lines.add(message);
-        }
-
-        @Override
-        public boolean hasPermission(String permission) {
-            return admin;
-        }
-    }
-
-    private record Console(List<String> lines) implements ConsoleCommandSource {
-        @Override
-        public void sendPlainMessage(String message) {
-            lines.add(message);
-        }
-
-        @Override
-        public boolean hasPermission(String permission) {
-            return true;
-        }
     }
 
     private static final class Slf4j implements org.slf4j.Logger {

@@ -24,7 +24,7 @@ public final class TallyBukkit extends JavaPlugin {
         boolean paper = isPaper();
         core = new TallyCore(paper ? "Paper" : "Spigot", getDataFolder().toPath(), Log.of(getLogger()));
         core.start();
-        Listener logins = paper ? new PaperLogins(core) : new SpigotLogins(core);
+        Listener logins = paper ? new Logins.Paper(core) : new Logins.Spigot(core);
         getServer().getPluginManager().registerEvents(logins, this);
     }
 

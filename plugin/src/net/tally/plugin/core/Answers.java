@@ -1,5 +1,6 @@
 package net.tally.plugin.core;
 
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -9,11 +10,14 @@ import java.util.regex.Pattern;
 /**
  * What the sender does with Tally's answer to a batch:
  * 2xx: the batch is done. Connection errors, 5xx, 408 and 429: retried after an exponential
- * backoff with jitter. 400, 413, 422 (and 404 "no such purchase" for a refund): Tally refused the
- * content, so the entry it names is dropped with a log line and the rest go again; retrying could
- * never succeed. 401: the key is wrong; anything else (a redirect, 403, another 404): the url is
- * wrong. Both keep everything, say once what to fix and retry slowly (at once when config.yml
- * changes). Console lines are written once per spell of failures, not once per retry.
+ * backoff with jitter (a Retry-After is followed, up to retry-max-seconds). 413 for a batch of
+ * several: it is too large, so from then on batches are half as large (until the queue is empty).
+ * 400, 413, 422 (and 404 "no such purchase" for a refund): Tally refused the content, so the
+ * entry it names is dropped with a log line and the rest go again; retrying could never succeed.
+ * 401: the key is wrong; anything else (a redirect, 403, another 404): the url is wrong. Both keep
+ * everything, say once what to fix and retry slowly (at once when config.yml changes; an answer
+ * to a request sent before the change says nothing about the new settings). Console lines are
+ * written once per spell of failures, not once per retry.
  */
 final class Answers {
     private static final long FIRST_RETRY_NANOS = 1_000_000_000L;
@@ -24,6 +28,7 @@ final class Answers {
     private int failures;
     private long retryAt;
     private boolean warned;
+    private int batchLimit = Config.MAX_BATCH;
 
     Answers(Log log, Status status) {
         this.log = log;
@@ -38,6 +43,16 @@ final class Answers {
         return failures > 0;
     }
 
+    /** The most entries a batch may hold now: smaller after a 413. */
+    int batchLimit() {
+        return batchLimit;
+    }
+
+    /** The queue is empty: the next batches may be full size again. */
+    void drained() {
+        batchLimit = Config.MAX_BATCH;
+    }
+
     /** A new config: try again at once, and say again what goes wrong. */
     void reset() {
         failures = 0;
@@ -46,9 +61,13 @@ final class Answers {
         warned = false;
     }
 
-    void settle(TallyClient.Answer answer, List<Entry> batch, Queue queue, Config config, long now) {
+    /**
+     * {@code where}: the address the batch went to; {@code stale}: config.yml has changed since, so
+     * a 401 or a wrong address speaks of old settings and the batch simply goes again.
+     */
+    void settle(TallyClient.Answer answer, List<Entry> batch, URI where, boolean stale, Queue queue,
+                Config config, long now) {
         Entry.Kind kind = batch.get(0).kind();
-        String where = config.endpoint(kind.path).toString();
         if (!answer.answered()) {
             retry("cannot reach Tally at " + where + " (" + reason(answer.failure()) + ")", false, 0,
                     queue, config, now);
@@ -58,9 +77,11 @@ final class Answers {
         String error = error(answer.body());
         if (code >= 200 && code < 300) {
             taken(batch, kind, answer.body(), queue);
+        } else if (code == 413 && batch.size() > 1) {
+            batchLimit = Math.max(1, batch.size() / 2); // sent again at once, in halves
         } else if (code == 401) {
             hold("Tally refused the plugin key (401): set key in config.yml to this Server's plugin key "
-                    + "(Tally > your Server > Regenerate plugin key makes a new one)", queue, config, now);
+                    + "(Tally > your Server > Regenerate plugin key makes a new one)", stale, queue, config, now);
         } else if (code == 408 || code == 429 || code >= 500) {
             retry("Tally answered " + code + (error == null ? "" : ": " + error), true,
                     answer.retryAfterSeconds(), queue, config, now);
@@ -69,7 +90,7 @@ final class Answers {
             refused(batch, kind, code, error == null ? snippet(answer.body()) : error, queue);
         } else {
             hold("Tally's address looks wrong: POST " + where + " answered " + code
-                    + "; set url in config.yml to the address you open Tally with", queue, config, now);
+                    + "; set url in config.yml to the address you open Tally with", stale, queue, config, now);
         }
     }
 
@@ -103,12 +124,16 @@ final class Answers {
         status.failuresInARow = ++failures;
         long delay = Math.min(config.retryMaxNanos, FIRST_RETRY_NANOS << Math.min(failures - 1, 30));
         delay = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1); // jitter
-        retryAt = now + Math.max(delay, retryAfterSeconds * 1_000_000_000L);
+        long asked = Math.min(retryAfterSeconds, config.retryMaxNanos / 1_000_000_000L); // no overflow
+        retryAt = now + Math.max(delay, asked * 1_000_000_000L);
         status.failure(answered, problem);
         warnOnce(problem + ". " + queue.size() + " entries wait in queue.jsonl; retrying with backoff.");
     }
 
-    private void hold(String problem, Queue queue, Config config, long now) {
+    private void hold(String problem, boolean stale, Queue queue, Config config, long now) {
+        if (stale) {
+            return; // the batch went with the settings config.yml had before: try the new ones at once
+        }
         status.failuresInARow = ++failures;
         retryAt = now + config.retryMaxNanos;
         status.failure(true, problem);

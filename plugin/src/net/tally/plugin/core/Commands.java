@@ -31,7 +31,13 @@ final class Commands {
         this.sender = sender;
     }
 
-    List<String> run(String[] args, boolean console, boolean permitted) {
+    List<String> run(String[] given, boolean console, boolean permitted) {
+        // BungeeCord and Velocity keep the empty argument after a trailing space; Bukkit drops it.
+        int length = given.length;
+        while (length > 0 && given[length - 1].isEmpty()) {
+            length--;
+        }
+        String[] args = Arrays.copyOf(given, length);
         String verb = args.length == 0 ? "" : args[0].toLowerCase(Locale.ROOT);
         if (verb.equals("purchase") || verb.equals("refund")) {
             if (!console) {
@@ -90,7 +96,7 @@ final class Commands {
             coupon = rest.get(0).substring("coupon=".length());
             rest = rest.subList(1, rest.size());
         }
-        String item = String.join(" ", rest).strip();
+        String item = unquoted(String.join(" ", rest).strip());
         StringBuilder json = new StringBuilder(200)
                 .append("{\"transaction_id\":").append(Json.quote(transaction))
                 .append(",\"username\":").append(Json.quote(player))
@@ -114,6 +120,13 @@ final class Commands {
         filledIn(args);
         String json = "{\"transaction_id\":" + Json.quote(text(args[1], "transaction-id", 128));
         return json + (args.length == 3 ? ",\"amount\":" + amount(args[2]) : "") + "}";
+    }
+
+    /** "VIP Rank" or 'VIP Rank' (a store's command line quoted it) is VIP Rank. */
+    private static String unquoted(String text) {
+        boolean quoted = text.length() >= 2 && (text.charAt(0) == '"' || text.charAt(0) == '\'')
+                && text.charAt(text.length() - 1) == text.charAt(0);
+        return quoted ? text.substring(1, text.length() - 1).strip() : text;
     }
 
     /** A store that could not fill in a placeholder leaves it as typed: {cost}, %price%, <id>. */

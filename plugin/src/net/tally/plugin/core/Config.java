@@ -37,7 +37,8 @@ public final class Config {
     /** Reads the text of config.yml. */
     public static Config parse(String text) {
         Map<String, String> values = new HashMap<>();
-        for (String line : text.split("\r?\n")) {
+        String body = text.startsWith("\uFEFF") ? text.substring(1) : text; // Notepad's byte order mark
+        for (String line : body.split("\r?\n")) {
             String trimmed = line.strip();
             int colon = trimmed.indexOf(':');
             if (trimmed.isEmpty() || trimmed.startsWith("#") || colon < 1) {
@@ -78,10 +79,19 @@ public final class Config {
         if (key.isEmpty()) {
             problems.add("key is empty: paste this Server's plugin key (Tally shows it once when "
                     + "the Server is created; 'Regenerate plugin key' on the Server page makes a new one)");
-        } else if (key.contains(" ") || key.contains("<")) {
-            problems.add("key '" + key + "' is not a plugin key: paste the tly_... key Tally showed");
+        } else if (foreign(key) >= 0) {
+            // Not echoed: it may be the real key with one stray character pasted along.
+            int c = foreign(key);
+            problems.add("key contains " + (c == ' ' ? "a space" : "'" + Character.toString(c) + "' (U+"
+                    + String.format("%04X", c) + ")") + ", so it is not a plugin key: paste the tly_... key "
+                    + "Tally showed");
         }
         sendable = problems.size() == before;
+    }
+
+    /** The first character no plugin key has (a key goes in an HTTP header), or -1. */
+    private static int foreign(String key) {
+        return key.codePoints().filter(c -> c < 0x21 || c > 0x7e || c == '<' || c == '>').findFirst().orElse(-1);
     }
 
     private static boolean validUrl(String url) {

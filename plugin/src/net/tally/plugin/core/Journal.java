@@ -23,9 +23,9 @@ import java.util.TreeMap;
  * <p>Only the sender thread uses it. Appends reach the operating system at once, so a killed
  * server loses nothing written; {@link #force()} (fsync, on a timer) makes them survive a power
  * cut too. Reading back skips a torn last line. When every entry is done the file is truncated;
- * when it holds far more than what waits, it is rewritten to a temporary file and renamed over
- * the old one, an atomic step: after a crash either the old file or the new one is there, and
- * both say the same.
+ * when it holds far more than what waits, it is rewritten to a temporary file (fsynced) and
+ * renamed over the old one, an atomic step, and the folder is fsynced: after a crash either the
+ * old file or the new one is there, and both say the same.
  */
 final class Journal implements AutoCloseable {
     private final Path file;
@@ -57,8 +57,9 @@ final class Journal implements AutoCloseable {
             }
             try {
                 apply(Json.parse(line), entries);
-            } catch (IllegalArgumentException | ClassCastException e) {
-                // a line torn by a crash mid-write: it never reached Tally, and there is no more of it
+            } catch (RuntimeException e) {
+                // A line torn by a crash mid-write: it never reached Tally, and there is no more of
+                // it. (Or JSON that is no entry, such as a hand edit: skipped the same way.)
             }
         }
         return entries.values();
@@ -109,7 +110,11 @@ final class Journal implements AutoCloseable {
     void rewrite(Collection<Entry> waiting) throws IOException {
         close();
         if (waiting.isEmpty()) {
-            Files.write(file, new byte[0]);
+            boolean created = !Files.exists(file);
+            Files.write(file, new byte[0]); // all done: emptied in place
+            if (created) {
+                forceFolder();
+            }
         } else {
             Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
             try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE,
@@ -122,6 +127,7 @@ final class Journal implements AutoCloseable {
                 out.force(false);
             }
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            forceFolder(); // the rename itself survives a power cut only once the folder is synced
         }
         lines = waiting.size();
         channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -134,6 +140,19 @@ final class Journal implements AutoCloseable {
             force();
             channel.close();
             channel = null;
+        }
+    }
+
+    /**
+     * fsync the folder, so that its entry for the file (a rename, a new file) is on disk: without
+     * it a power cut may leave the name on the old file while later appends went to the new one.
+     * Best effort: Windows cannot open a folder this way.
+     */
+    private void forceFolder() {
+        try (FileChannel folder = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+            folder.force(true);
+        } catch (IOException e) {
+            // Windows, or a file system that cannot: the rename is still atomic, only less durable
         }
     }
 

@@ -48,12 +48,17 @@ final class Queue {
         return left.size();
     }
 
-    /** Queues new offers: written to the journal first, then kept for sending. */
+    /**
+     * Queues new offers: counted, then written to the journal, and only then sent (by the same
+     * thread, later). Counted first so that an entry on disk is never missing from /tally status.
+     */
     void add(List<Entry.Offer> offers, long now, int limit) {
         List<Entry> entries = new ArrayList<>(offers.size());
         for (Entry.Offer offer : offers) {
             entries.add(new Entry(nextSeq++, offer.kind(), offer.data(), now));
         }
+        waiting.addAll(entries);
+        size = waiting.size();
         if (journal != null) {
             try {
                 journal.append(entries);
@@ -61,7 +66,6 @@ final class Queue {
                 diskFailed(e);
             }
         }
-        waiting.addAll(entries);
         trim(limit);
         size = waiting.size();
     }

@@ -2,15 +2,16 @@ package net.tally.plugin.core;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -29,17 +30,23 @@ final class Sender implements Runnable {
     private final Path folder;
     private final Log log;
     private final Answers answers;
+    private final AtomicBoolean flushAsked = new AtomicBoolean();
     private volatile Thread thread;
     private volatile boolean stopping;
-    private volatile boolean flushing;
 
+    // The sender thread's own:
     private final Queue queue;
     private Config config = Config.parse("");
-    private FileTime configTime;
+    private String configText; // as last read: a change is a change of content, not of mtime
     private long nextConfigCheck;
-    private List<Entry> sending;
-    private CompletableFuture<TallyClient.Answer> answer;
+    private boolean flushing;
+    private Flight flight;
     private TallyClient client;
+    private String lastError;
+
+    /** A batch under way: where it went, with which settings, and Tally's answer to come. */
+    private record Flight(List<Entry> batch, Config config, URI where, CompletableFuture<TallyClient.Answer> answer) {
+    }
 
     Sender(String platform, Path folder, Log log) {
         this.platform = platform;
@@ -64,7 +71,7 @@ final class Sender implements Runnable {
 
     /** Send everything waiting now, without waiting for the batch timer or a retry delay. */
     void flush() {
-        flushing = true;
+        flushAsked.set(true); // taken by the sender thread before it next reads the inbox
         LockSupport.unpark(thread);
     }
 
@@ -92,14 +99,19 @@ final class Sender implements Runnable {
 
     @Override
     public void run() {
-        begin();
+        try {
+            begin();
+        } catch (RuntimeException e) {
+            failed(e);
+        }
         while (true) {
             boolean last = stopping; // read first: whatever was offered before stop() is taken below
             long now = System.nanoTime();
             try {
                 step(now, last);
+                lastError = null;
             } catch (RuntimeException e) {
-                log.warn("Tally's sender thread hit an error and carries on: " + e);
+                failed(e);
                 LockSupport.parkNanos(this, MAX_SLEEP_NANOS);
             }
             if (last) {
@@ -110,7 +122,16 @@ final class Sender implements Runnable {
         queue.close();
     }
 
+    /** Said once, not every half second while it lasts. */
+    private void failed(RuntimeException e) {
+        if (!e.toString().equals(lastError)) {
+            log.warn("Tally's sender thread hit an error and carries on: " + e);
+            lastError = e.toString();
+        }
+    }
+
     private void begin() {
+        client = new TallyClient(platform);
         try {
             Files.createDirectories(folder);
             Path file = folder.resolve("config.yml");
@@ -127,10 +148,12 @@ final class Sender implements Runnable {
         if (left > 0) {
             log.info(left + " joins and purchases from the last run wait for Tally.");
         }
-        client = new TallyClient(platform);
     }
 
     private void step(long now, boolean last) {
+        if (flushAsked.getAndSet(false)) {
+            flushing = true;
+        }
         List<Entry.Offer> offers = new ArrayList<>();
         for (Entry.Offer offer; (offer = inbox.poll()) != null; ) {
             offers.add(offer);
@@ -138,11 +161,11 @@ final class Sender implements Runnable {
         if (!offers.isEmpty()) {
             queue.add(offers, now, config.queueLimit);
         }
-        if (answer != null && answer.isDone()) {
-            List<Entry> batch = sending;
-            sending = null;
-            answers.settle(answer.join(), batch, queue, config, now);
-            answer = null;
+        if (flight != null && flight.answer().isDone()) {
+            Flight landed = flight;
+            flight = null;
+            answers.settle(landed.answer().join(), landed.batch(), landed.where(), landed.config() != config,
+                    queue, config, now);
         }
         if (!last) {
             if (now >= nextConfigCheck) {
@@ -151,6 +174,9 @@ final class Sender implements Runnable {
             send(now);
         }
         queue.maintain(now);
+        if (queue.size() == 0) {
+            answers.drained();
+        }
         if (queue.size() == 0 || answers.failing()) {
             flushing = false;
         }
@@ -158,7 +184,7 @@ final class Sender implements Runnable {
 
     private void send(long now) {
         Entry oldest = queue.oldest();
-        if (answer != null || oldest == null || !config.canSend()) {
+        if (flight != null || oldest == null || !config.canSend()) {
             return;
         }
         boolean due = flushing || queue.size() >= config.flushAt || oldest.kind() != Entry.Kind.JOIN
@@ -166,7 +192,7 @@ final class Sender implements Runnable {
         if (!due || (!flushing && now < answers.retryAt())) {
             return;
         }
-        List<Entry> batch = queue.batch(Config.MAX_BATCH);
+        List<Entry> batch = queue.batch(answers.batchLimit());
         Entry.Kind kind = batch.get(0).kind();
         StringBuilder body = new StringBuilder(batch.size() * 128);
         if (kind.batched) {
@@ -178,28 +204,27 @@ final class Sender implements Runnable {
         } else {
             body.append(batch.get(0).data());
         }
-        sending = batch;
-        answer = client.post(config.endpoint(kind.path), config.key, body.toString());
+        URI where = config.endpoint(kind.path);
+        flight = new Flight(batch, config, where, client.post(where, config.key, body.toString()));
         Thread self = thread;
-        answer.whenComplete((result, error) -> LockSupport.unpark(self));
+        flight.answer().whenComplete((result, error) -> LockSupport.unpark(self));
     }
 
     private void reloadConfig(long now) {
         nextConfigCheck = now + CONFIG_CHECK_NANOS;
         Path file = folder.resolve("config.yml");
-        FileTime time;
         String text;
         try {
-            time = Files.getLastModifiedTime(file);
-            if (time.equals(configTime)) {
-                return;
-            }
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            // A few hundred bytes, every 2 s. Bytes that are not UTF-8 (a comment saved as
+            // Windows-1252) become U+FFFD instead of failing the whole file.
+            text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            time = null;
-            text = "";
+            text = ""; // missing or unreadable: as good as empty
         }
-        configTime = time;
+        if (text.equals(configText)) {
+            return;
+        }
+        configText = text;
         config = Config.parse(text);
         status.url = config.url;
         status.configProblem = config.canSend() ? null : String.join("; ", config.problems());
@@ -219,7 +244,7 @@ final class Sender implements Runnable {
         }
         long wake = Math.min(nextConfigCheck, now + MAX_SLEEP_NANOS);
         Entry oldest = queue.oldest();
-        if (answer == null && oldest != null && config.canSend()) {
+        if (flight == null && oldest != null && config.canSend()) {
             long due = oldest.kind() == Entry.Kind.JOIN ? oldest.queuedAt() + config.flushIntervalNanos : now;
             wake = Math.min(wake, Math.max(due, answers.retryAt()));
         }

@@ -11,6 +11,7 @@ import com.velocitypowered.api.plugin.annotation.DataDirectory;
 import com.velocitypowered.api.proxy.Player;
 import com.velocitypowered.api.proxy.ProxyServer;
 import java.nio.file.Path;
+import net.tally.plugin.core.Log;
 import net.tally.plugin.core.TallyCore;
 import org.slf4j.Logger;
 
@@ -24,7 +25,7 @@ public final class TallyVelocity {
     @Inject
     public TallyVelocity(ProxyServer proxy, Logger logger, @DataDirectory Path dataDirectory) {
         this.proxy = proxy;
-        this.core = new TallyCore("Velocity", dataDirectory, new Slf4jLog(logger));
+        this.core = new TallyCore("Velocity", dataDirectory, new Log(logger::info, logger::warn));
     }
 
     @Subscribe

@@ -6,13 +6,7 @@ import com.velocitypowered.api.proxy.ConsoleCommandSource;
 import net.tally.plugin.core.TallyCore;
 
 /** /tally on Velocity. */
-final class VelocityCommand implements SimpleCommand {
-    private final TallyCore core;
-
-    VelocityCommand(TallyCore core) {
-        this.core = core;
-    }
-
+record VelocityCommand(TallyCore core) implements SimpleCommand {
     @Override
     public void execute(Invocation invocation) {
         CommandSource source = invocation.source();

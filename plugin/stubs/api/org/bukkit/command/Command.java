@@ -1,14 +1,7 @@
 package org.bukkit.command;
 
-/** Stub of Paper API 26.2 {@code org.bukkit.command.Command}. */
+/** Stub of Paper API 26.2 {@code org.bukkit.command.Command} (only what the plugin and driver use). */
 public abstract class Command {
-    private final String name;
-
     protected Command(String name) {
-        this.name = name;
-    }
-
-    public String getName() {
-        return name;
     }
 }
