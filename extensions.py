@@ -85,7 +85,8 @@ def _sqlite_begin(conn):
     writing = _WRITES.get()
     if writing:
         _take_write_lock(conn)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+    # Straight to the driver (isolation_level is None): it is run for every transaction.
+    conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def _take_write_lock(conn) -> None:

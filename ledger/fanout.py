@@ -4,7 +4,7 @@ Run by the worker, in order of the events; each event is fanned out once
 (``fanned_out_at``). A send's body is fixed here, with names resolved (a Campaign renamed
 later does not change what a retry sends).
 """
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from extensions import db
 from ledger import exchange_rates, messages
@@ -12,38 +12,43 @@ from ledger.alerts import TOPIC_KINDS
 from models import (Campaign, Creator, DiscordAlert, Network, OutboxEvent, Send, Server,
                     WebhookEndpoint)
 from models.base import utcnow
+from models.outbox import PENDING
 
 DISCORD, WEBHOOK = "discord", "webhook"
 
 
 def fan_out(limit: int = 500) -> int:
     """Make the sends of up to ``limit`` events not fanned out yet; how many events. Flushes."""
-    events = list(db.session.scalars(
-        select(OutboxEvent).where(OutboxEvent.fanned_out_at.is_(None))
-        .order_by(OutboxEvent.id).limit(limit).with_for_update(skip_locked=True)))
+    events = db.session.execute(
+        select(OutboxEvent.id, OutboxEvent.uid, OutboxEvent.network_id, OutboxEvent.kind,
+               OutboxEvent.data, OutboxEvent.created_at)
+        .where(OutboxEvent.fanned_out_at.is_(None))
+        .order_by(OutboxEvent.id).limit(limit).with_for_update(skip_locked=True)).all()
     if not events:
         return 0
-    names = _names(events)
-    destinations = {}
-    for event in events:
-        if event.network_id not in destinations:
-            destinations[event.network_id] = _destinations(event.network_id)
+    destinations = {network_id: _destinations(network_id)
+                    for network_id in {event.network_id for event in events}}
+    wanted = [event for event in events if any(destinations[event.network_id][:2])]
+    names = _names(wanted)
+    now, sends = utcnow(), []
+    for event in wanted:
         alerts, endpoints, rates = destinations[event.network_id]
-        for alert in alerts:
-            if _alert_wants(alert, event, rates):
-                db.session.add(Send(event_id=event.id, target=DISCORD, target_id=alert.id,
-                                    body=messages.discord_embed(alert.template, event.kind,
-                                                                event.data, names,
-                                                                event.created_at)))
-        for endpoint in endpoints:
-            if event.kind in endpoint.topics:
-                db.session.add(Send(event_id=event.id, target=WEBHOOK, target_id=endpoint.id,
-                                    body=messages.webhook_body(event.uid, event.kind,
-                                                               event.data, names,
-                                                               event.created_at)))
-        event.fanned_out_at = utcnow()
-    db.session.flush()
+        sends += [_send(event, DISCORD, alert.id, messages.discord_embed(
+                      alert.template, event.kind, event.data, names, event.created_at), now)
+                  for alert in alerts if _alert_wants(alert, event, rates)]
+        sends += [_send(event, WEBHOOK, endpoint.id, messages.webhook_body(
+                      event.uid, event.kind, event.data, names, event.created_at), now)
+                  for endpoint in endpoints if event.kind in endpoint.topics]
+    if sends:
+        db.session.execute(insert(Send), sends)
+    db.session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([e.id for e in events]))
+                       .values(fanned_out_at=now).execution_options(synchronize_session=False))
     return len(events)
+
+
+def _send(event, target: str, target_id: int, body: dict, now) -> dict:
+    return {"event_id": event.id, "target": target, "target_id": target_id, "body": body,
+            "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
 
 
 def _destinations(network_id: int):
@@ -56,7 +61,7 @@ def _destinations(network_id: int):
     return alerts, endpoints, rates
 
 
-def _alert_wants(alert: DiscordAlert, event: OutboxEvent, rates) -> bool:
+def _alert_wants(alert: DiscordAlert, event, rates) -> bool:
     if not any(event.kind in TOPIC_KINDS[topic] for topic in alert.topics):
         return False
     if alert.server_ids and event.data.get("server_id") not in alert.server_ids:
@@ -79,7 +84,7 @@ def _at_least(alert: DiscordAlert, data: dict, rates) -> bool:
     return True
 
 
-def _names(events: list[OutboxEvent]) -> dict:
+def _names(events: list) -> dict:
     """("server"|"campaign"|"creator", id) -> name, for the ids the events mention."""
     wanted = {kind: {e.data.get(f"{kind}_id") for e in events} - {None}
               for kind in ("server", "campaign", "creator")}

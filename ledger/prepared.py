@@ -191,9 +191,8 @@ def _upsert(model, measures: tuple[str, ...]) -> dict:
 
 REVENUE_MEASURES = ("purchases", "gross_minor", "refunded_minor", "chargeback_minor")
 ITEM_MEASURES = ("purchases", "quantity", "total_minor")
-UPSERT = {RevenueDay: _upsert(RevenueDay, REVENUE_MEASURES),
-          ItemDay: _upsert(ItemDay, ITEM_MEASURES),
-          BuyerDay: _upsert(BuyerDay, ("buyers",))}
+MEASURES = {RevenueDay: REVENUE_MEASURES, ItemDay: ITEM_MEASURES, BuyerDay: ("buyers",)}
+UPSERT = {model: _upsert(model, measures) for model, measures in MEASURES.items()}
 _BUYERS = Buyer.__table__
 LOCK_BUYERS = Prepared(select(_BUYERS.c.id, _BUYERS.c.server_id, _BUYERS.c.store,
                               _BUYERS.c.last_day).where(

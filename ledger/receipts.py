@@ -11,19 +11,19 @@ error, and can be replayed once the cause is fixed. Nothing is dropped.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 
 import events as event_types
 from events import MatchedReversalEvent, PurchaseEvent, ReversalEvent, StoreActivityEvent
 from extensions import db
-from ledger import locks, prepared, purchases, reversals, store_events
+from ledger import locks, prepared, purchases, reversals, rollups, store_events
 from ledger.deliveries import ACCEPTED, DUPLICATE, IGNORED, DeliveryRef
 from ledger.targets import ServerRef
 from models import Delivery, DeliveryKey, Server
 from models.base import utcnow
 from models.integration import FAILED, WAITING
 
-BATCH = 200
+BATCH = 50
 MAX_ATTEMPTS = 5  # then the delivery is "received, not applied" until replayed
 
 
@@ -85,42 +85,79 @@ _CLAIMED = select(DeliveryKey.id).where(
 # --- afterwards -----------------------------------------------------------------------------------
 
 def apply_waiting(limit: int = BATCH) -> int:
-    """Apply up to ``limit`` waiting deliveries, oldest first; how many were tried. A
-    delivery that fails ends the batch, so none received after it is applied before it
-    (until it is marked failed). Flushes; the caller commits (one transaction per batch)."""
+    """Apply up to ``limit`` waiting deliveries, oldest first; how many were tried. Flushes;
+    the caller commits (one transaction per batch).
+
+    The whole batch is applied in one savepoint, its rollup changes summed per row
+    (rollups.batched). When any delivery fails, that savepoint is rolled back and the batch
+    is applied again one delivery at a time, each in its own savepoint, up to the one that
+    fails: it keeps its error, and none received after it is applied before it (until it is
+    marked failed)."""
     rows = db.session.execute(
-        select(Delivery, Server.network_id).join(Server, Server.id == Delivery.server_id)
+        select(Delivery.id, Delivery.server_id, Delivery.store, Delivery.events,
+               Delivery.apply_attempts, Server.network_id)
+        .join(Server, Server.id == Delivery.server_id)
         .where(Delivery.apply_state == WAITING).order_by(Delivery.id).limit(limit)
         .with_for_update(of=Delivery, skip_locked=True)).all()
-    tried = 0
-    for delivery, network_id in rows:
-        tried += 1
-        if not _apply(delivery, ServerRef(delivery.server_id, network_id)):
-            break
-    db.session.flush()
-    return tried
-
-
-def _apply(delivery: Delivery, server: ServerRef) -> bool:
-    """Apply one delivery in a savepoint; False (and the error kept) when it failed."""
+    if not rows:
+        return 0
     try:
         with db.session.begin_nested():
-            conn = db.session.connection()
-            results = [apply_event(server, delivery.store, event, DeliveryRef(delivery.id, conn))
-                       for event in event_types.load(delivery.events)]
-    except Exception as exc:  # noqa: BLE001 (any failure is kept on the delivery, and retried)
-        delivery.apply_attempts = (delivery.apply_attempts or 0) + 1
-        delivery.apply_error = f"{type(exc).__name__}: {exc}"[:1000]
-        if delivery.apply_attempts >= MAX_ATTEMPTS:
-            delivery.apply_state = FAILED
-        return False
-    outcomes = {result.outcome for result in results}
-    delivery.outcome = next((o for o in (ACCEPTED, IGNORED) if o in outcomes), DUPLICATE)
-    notes = [result.note for result in results if result.note]
-    if notes:
-        delivery.reason = "; ".join(notes)[:2000]
-    delivery.apply_state, delivery.apply_error, delivery.applied_at = None, None, utcnow()
-    return True
+            conn = _savepoint_connection()
+            with rollups.batched(conn):
+                done = [(row, _apply(row, conn)) for row in rows]
+    except Exception:  # noqa: BLE001 (found and kept by applying one at a time)
+        done = _one_by_one(rows)
+    _mark(done)
+    db.session.flush()
+    return len(done)
+
+
+def _one_by_one(rows) -> list:
+    """Apply ``rows`` each in its own savepoint, up to and with the first that fails."""
+    done = []
+    for row in rows:
+        try:
+            with db.session.begin_nested():
+                done.append((row, _apply(row, _savepoint_connection())))
+        except Exception as exc:  # noqa: BLE001 (kept on the delivery, and retried)
+            done.append((row, exc))
+            break
+    return done
+
+
+def _savepoint_connection():
+    """The session's connection, asked for inside ``begin_nested`` so that the SAVEPOINT is
+    emitted now: statements run straight on the connection (ledger.prepared) would otherwise
+    precede it and escape its rollback."""
+    return db.session.connection()
+
+
+def _apply(row, conn) -> list[Handled]:
+    server = ServerRef(row.server_id, row.network_id)
+    return [apply_event(server, row.store, event, DeliveryRef(row.id, conn))
+            for event in event_types.load(row.events)]
+
+
+def _mark(done: list) -> None:
+    """Write each delivery's outcome, or its error (marked failed at MAX_ATTEMPTS)."""
+    now, changes = utcnow(), []
+    for row, results in done:
+        if isinstance(results, Exception):
+            attempts = (row.apply_attempts or 0) + 1
+            changes.append({"id": row.id, "apply_attempts": attempts,
+                            "apply_error": f"{type(results).__name__}: {results}"[:1000],
+                            "apply_state": FAILED if attempts >= MAX_ATTEMPTS else WAITING})
+            continue
+        outcomes = {result.outcome for result in results}
+        notes = "; ".join(result.note for result in results if result.note)
+        change = {"id": row.id, "apply_state": None, "apply_error": None, "applied_at": now,
+                  "outcome": next((o for o in (ACCEPTED, IGNORED) if o in outcomes), DUPLICATE)}
+        if notes:
+            change["reason"] = notes[:2000]
+        changes.append(change)
+    for keys in {tuple(sorted(c)) for c in changes}:  # one executemany per set of columns
+        db.session.execute(update(Delivery), [c for c in changes if tuple(sorted(c)) == keys])
 
 
 def apply_event(server, store: str, event, delivery: DeliveryRef) -> Handled:

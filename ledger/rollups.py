@@ -23,11 +23,16 @@ and exact. (A range that ends in the past cannot be answered this way; ledger.re
 counts it from that range's purchases.) A repeat purchase on a buyer's last day costs
 one locking SELECT of the buyer's four scope rows.
 
+``batched()``: within it (the worker applying a batch of deliveries), the additive changes
+are summed per row and written when it ends, one statement per table for the whole batch.
+
 ``rebuild_rollups(network_id)`` recomputes a Network's rows (or all) from purchases and
 adjustments: after deleting a Server, Campaign or Creator (whose foreign keys the rows do
 not have), after bench/revenue's bulk insert, and in the tests as the reference.
 """
+import contextvars
 from collections import Counter
+from contextlib import contextmanager
 from datetime import date, timezone
 
 from sqlalchemy import case, delete, func, insert, literal, select
@@ -143,7 +148,53 @@ def _add_buyer(conn, purchase) -> None:
 
 def _bump(conn, model, rows: list[dict]) -> None:
     """Add each row's measures to the rollup row with its key (created at 0 if missing)."""
+    batch = _batch.get()
+    if batch is not None:
+        batch.add(model, rows)
+        return
     prepared.UPSERT[model][conn.dialect.name].execute_many(conn, rows)
+
+
+class _Batch:
+    """Rollup changes summed per row (model and key) until they are written."""
+
+    def __init__(self):
+        self.rows: dict[tuple, dict] = {}
+
+    def add(self, model, rows: list[dict]) -> None:
+        measures = prepared.MEASURES[model]
+        for row in rows:
+            key = (model, tuple(str(v) for k, v in sorted(row.items()) if k not in measures))
+            total = self.rows.get(key)
+            if total is None:
+                self.rows[key] = dict(row)
+            else:
+                for name in measures:
+                    total[name] += row[name]
+
+    def write(self, conn) -> None:
+        for model in prepared.MEASURES:  # each table's rows in key order (see above)
+            rows = [row for (kind, key), row in sorted(self.rows.items(), key=lambda r: r[0][1])
+                    if kind is model]
+            if rows:
+                prepared.UPSERT[model][conn.dialect.name].execute_many(conn, rows)
+
+
+_batch: contextvars.ContextVar[_Batch | None] = contextvars.ContextVar("rollup_batch",
+                                                                      default=None)
+
+
+@contextmanager
+def batched(conn):
+    """Sum the rollup changes made inside, and write them on ``conn`` when it ends (not when
+    it raises: the caller's savepoint is rolled back then)."""
+    batch = _Batch()
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    batch.write(conn)
 
 
 # --- from scratch ---------------------------------------------------------------------

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from extensions import db
 from ledger import deliveries, health, jobs, purchases, receipts, rollups
-from models import (Campaign, Delivery, Integration, OutboxEvent, PendingPayment, Purchase,
-                    RevenueDay)
+from models import (BuyerDay, Campaign, Delivery, Integration, ItemDay, OutboxEvent, PendingPayment,
+                    Purchase, RevenueDay)
 from models.base import utcnow
 from models.integration import FAILED, WAITING
 from tests.conftest import make_app
@@ -80,6 +80,54 @@ def test_deliveries_are_applied_in_the_order_they_were_received(app, client, ser
         db.session.commit()
         applied = db.session.scalars(select(Purchase.transaction_id).order_by(Purchase.id)).all()
     assert applied == ["tbx-0", "tbx-1"]
+
+
+def test_a_batch_sums_its_rollups_and_they_equal_a_recount(app, client, server):
+    connect_tebex(app, server.id)
+    for n in range(30):  # repeat buyers, two currencies, refunds of some, in one batch
+        post_tebex(client, server.project_id, tebex_payment(
+            n, amount=1 + n % 4, currency=("EUR", "USD")[n % 2], username=f"P{n % 7}"))
+    for n in range(0, 30, 5):
+        post_tebex(client, server.project_id, tebex_payment(n, kind="payment.refunded"))
+    with app.app_context():
+        assert receipts.apply_waiting(limit=100) == 36
+        db.session.commit()
+        applied = _all_rollups()
+        rollups.rebuild_rollups(server.network_id)
+        assert _all_rollups() == applied
+
+
+def test_a_failure_mid_batch_applies_those_before_it_and_keeps_the_rest(
+        app, client, server, monkeypatch):
+    connect_tebex(app, server.id)
+    real = purchases.insert_purchase
+
+    def fails_on_the_third(server_ref, store, event, *args):
+        if event.transaction_id == "tbx-2":
+            raise RuntimeError("bad row")
+        return real(server_ref, store, event, *args)
+
+    monkeypatch.setattr(purchases, "insert_purchase", fails_on_the_third)
+    for n in range(5):
+        post_tebex(client, server.project_id, tebex_payment(n))
+    with app.app_context():
+        assert receipts.apply_waiting() == 3  # two applied, the third kept with its error
+        db.session.commit()
+        states = db.session.execute(select(Delivery.apply_state, Delivery.apply_error)
+                                    .order_by(Delivery.id)).all()
+        assert states == [(None, None), (None, None), (WAITING, "RuntimeError: bad row"),
+                          (WAITING, None), (WAITING, None)]
+        assert db.session.scalars(select(Purchase.transaction_id)).all() == ["tbx-0", "tbx-1"]
+        applied = _all_rollups()
+        rollups.rebuild_rollups(server.network_id)
+        assert _all_rollups() == applied
+
+
+def _all_rollups():
+    return {model.__name__: sorted(
+        tuple(v for k, v in row._asdict().items() if k != "id")
+        for row in db.session.execute(select(*model.__table__.c)).all())
+        for model in (RevenueDay, ItemDay, BuyerDay)}
 
 
 def test_a_delivery_that_fails_to_apply_is_retried_kept_and_replayed(
@@ -156,10 +204,10 @@ def test_one_worker_at_a_time_and_another_takes_over_when_it_dies(app, client, s
     connect_tebex(app, server.id)
     first, second = Worker(app, holder="first"), Worker(app, holder="second")
     with app.app_context():
-        assert first.tick() is False  # holds the lease; nothing to do
+        assert first.tick() == 0  # holds the lease; nothing to do
     post_tebex(client, server.project_id, tebex_payment(1))
     with app.app_context():
-        assert second.tick() is False  # the lease is held: the second does nothing
+        assert second.tick() == 0  # the lease is held: the second does nothing
     assert count(app, Purchase) == 0
     # The first dies without giving the lease up; once it runs out, the second takes over.
     work(app, until=lambda: count(app, Purchase) == 1, worker=second, timeout=5)

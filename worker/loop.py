@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 LEASE = "worker"
 IDLE_SECONDS = 0.25  # between looks for work when there is none
+GATHER_SECONDS = 0.05  # after a round with a little work: let the next batch gather
+FULL_ROUND = 100  # a round that did this much goes again at once
 UPKEEP_EVERY = timedelta(minutes=5)
 
 
@@ -40,24 +42,24 @@ class Worker:
         with self.app.app_context():
             try:
                 while not stop.is_set():
-                    busy = self.tick()
-                    if not busy:
-                        stop.wait(IDLE_SECONDS)
+                    done = self.tick()
+                    if done < FULL_ROUND:
+                        stop.wait(GATHER_SECONDS if done else IDLE_SECONDS)
             finally:
                 self._give_up_lease()
 
-    def tick(self) -> bool:
-        """One round; True when there was work (so the next round starts at once)."""
+    def tick(self) -> int:
+        """One round; how much it did (deliveries applied, events, sends...)."""
         try:
             holds = self._lease()
             if not holds and self.sqlite:
-                return False
-            busy = self._own_duties() if holds else 0
-            return bool(busy + self._send())
+                return 0
+            done = self._own_duties() if holds else 0
+            return done + self._send()
         except Exception:  # noqa: BLE001 (the loop must outlive any one failure)
             db.session.rollback()
             log.exception("worker round failed")
-            return False
+            return 0
         finally:
             db.session.remove()
 
@@ -78,10 +80,9 @@ class Worker:
     def _own_duties(self) -> int:
         """What only the lease holder does: apply, jobs, fan-out, upkeep."""
         upkeep = utcnow() >= self.next_upkeep
-        if not upkeep and not _has_work():
-            return 0
+        duties = _duties_with_work()
         done = 0
-        for duty in (receipts.apply_waiting, jobs.run_due, fanout.fan_out):
+        for duty in duties:
             with _writing():
                 done += duty()
                 db.session.commit()
@@ -146,16 +147,17 @@ class _writing:
         forget_writes(self.token)
 
 
-def _has_work() -> bool:
-    """A cheap read (no write lock): anything waiting to be applied, run or fanned out?"""
+def _duties_with_work() -> list:
+    """Cheap reads (no write lock): the duties with something to do, in their order."""
     now = utcnow()
-    found = db.session.scalar(select(Delivery.id).where(Delivery.apply_state == WAITING).limit(1))
-    found = found or db.session.scalar(select(Job.id).where(
-        Job.done_at.is_(None), Job.run_at <= now).limit(1))
-    found = found or db.session.scalar(select(OutboxEvent.id).where(
-        OutboxEvent.fanned_out_at.is_(None)).limit(1))
+    waiting = (
+        (receipts.apply_waiting, select(Delivery.id).where(Delivery.apply_state == WAITING)),
+        (jobs.run_due, select(Job.id).where(Job.done_at.is_(None), Job.run_at <= now)),
+        (fanout.fan_out, select(OutboxEvent.id).where(OutboxEvent.fanned_out_at.is_(None))))
+    duties = [duty for duty, query in waiting
+              if db.session.scalar(query.limit(1)) is not None]
     db.session.commit()
-    return found is not None
+    return duties
 
 
 def _sends_due() -> bool:
