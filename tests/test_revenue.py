@@ -266,6 +266,29 @@ def test_members_see_settings_but_only_the_owner_changes_them(app, client, auth,
     assert client.post(url + "/rates", data={"currency": "EUR", "rate": "1"}).status_code == 403
 
 
+def test_only_the_owner_deletes_an_exchange_rate(app, client, auth, server):
+    from decimal import Decimal
+
+    from ledger import accounts, exchange_rates
+    from models import Network
+
+    with app.app_context():
+        accounts.create_user("member@example.com", "member password long")
+        accounts.add_member(db.session.get(Network, server.network_id), "member@example.com")
+        exchange_rates.set_rate(server.network_id, "EUR", Decimal("1.1"))
+        db.session.commit()
+    url = f"/networks/{server.network_id}/revenue/settings/rates/EUR/delete"
+    auth.login("member@example.com", "member password long")
+    assert client.post(url).status_code == 403
+    with app.app_context():
+        assert list(exchange_rates.rates(server.network_id)) == ["EUR"]
+    auth.logout()
+    auth.login()
+    assert client.post(url).status_code == 302
+    with app.app_context():
+        assert exchange_rates.rates(server.network_id) == {}
+
+
 @pytest.mark.parametrize("numerator, denominator, rounded", [
     (5, 2, 3), (-5, 2, -3), (7, 2, 4), (1, 2, 1), (-1, 2, -1), (4, 3, 1), (5, 3, 2),
     (-4, 3, -1), (-5, 3, -2), (1, 3, 0), (0, 7, 0), (1001, 1000, 1), (1499, 1000, 1)])
