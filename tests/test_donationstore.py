@@ -171,6 +171,17 @@ def test_missing_customer_email_is_rejected(app, client, server):
     assert counts(app) == NOTHING
 
 
+@pytest.mark.parametrize("transaction_id", ["tx 1001", "tx\t1001", "tx-1001\x00", "tx\u00a01001"])
+def test_a_signed_transaction_id_with_spaces_or_control_characters_is_refused(
+        app, client, server, transaction_id):
+    """Only printable ASCII without spaces: the glued signed fields give a forger less room."""
+    connect(app, server.id, "donationstore", secret=SECRET)
+    response = post(client, server.project_id, changed(transaction_id=transaction_id))
+    assert response.status_code == 401, response.json
+    assert "payment.transaction_id" in response.json["error"]
+    assert counts(app) == NOTHING
+
+
 def set_rule(app, server_id, **form):
     with app.app_context():
         integration = integrations.find(server_id, "donationstore")

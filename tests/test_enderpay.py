@@ -162,6 +162,76 @@ def test_unmatched_chargeback_is_a_standalone_negative_purchase(app, client, ser
         assert purchase.extra == {"gateway": "STRIPE", "standalone": "chargeback"}
 
 
+def test_a_visit_retried_in_the_next_bucket_is_a_duplicate(app, client, server, token, clock):
+    """Store activity (not only purchases) is found through the previous bucket's id."""
+    body = SEED["STORE_LOGIN_SUCCESSFUL"]
+    assert post(client, server.project_id, body, token).json == {"status": "accepted"}
+    clock["now"] = T0 + timedelta(minutes=10)
+    assert post(client, server.project_id, body, token).json == {"status": "duplicate"}
+    assert counts(app) == {"purchases": 0, "adjustments": 0, "store_events": 1}
+
+
+def test_a_matched_chargeback_retried_in_the_next_bucket_is_a_duplicate(app, client, server,
+                                                                        token, clock):
+    """The retry's previous-bucket id is the applied chargeback's: no second, standalone one."""
+    post(client, server.project_id, SEED["STORE_PACKAGE_INITIAL"], token)
+    clock["now"] = T0 + timedelta(hours=1)
+    chargeback = SEED["STORE_PACKAGE_CHARGEBACK"]
+    assert post(client, server.project_id, chargeback, token).json == {"status": "accepted"}
+    clock["now"] = T0 + timedelta(hours=1, minutes=10)  # the next 10-minute bucket
+    assert post(client, server.project_id, chargeback, token).json == {"status": "duplicate"}
+    assert purchases(app) == [("ep-", 10000, 10000, "EUR", False, [("chargeback", 10000)])]
+
+
+def test_a_chargeback_retried_after_its_purchase_arrived_changes_nothing(app, client, server,
+                                                                         token, clock):
+    """The chargeback overtook its purchase (a standalone negative purchase); its retry must
+    not charge back the purchase that arrived in between."""
+    chargeback = SEED["STORE_PACKAGE_CHARGEBACK"]
+    assert post(client, server.project_id, chargeback, token).json == {"status": "accepted"}
+    clock["now"] = T0 + timedelta(minutes=1)
+    assert post(client, server.project_id, SEED["STORE_PACKAGE_INITIAL"], token).json == \
+        {"status": "accepted"}
+    clock["now"] = T0 + timedelta(minutes=2)
+    assert post(client, server.project_id, chargeback, token).json == {"status": "duplicate"}
+    assert purchases(app) == [("cha", -10000, 0, "EUR", False, []),
+                              ("ep-", 10000, 0, "EUR", False, [])]
+
+
+def test_a_chargeback_skips_a_purchase_already_fully_refunded(app, client, server, token, clock):
+    """The most recent match was refunded in full by the owner: the chargeback takes the one
+    before it instead of failing on nothing left to reverse."""
+    from ledger.corrections import apply_reversal
+
+    initial = SEED["STORE_PACKAGE_INITIAL"]
+    post(client, server.project_id, initial, token)
+    clock["now"] = T0 + timedelta(hours=1)
+    post(client, server.project_id, initial, token)
+    with app.app_context():
+        newest = db.session.scalars(db.select(Purchase).order_by(Purchase.id.desc())).first()
+        apply_reversal(newest, "refund", reason="refunded by hand")
+        db.session.commit()
+    clock["now"] = T0 + timedelta(hours=2)
+    assert post(client, server.project_id, SEED["STORE_PACKAGE_CHARGEBACK"], token).json == \
+        {"status": "accepted"}
+    assert purchases(app) == [("ep-", 10000, 10000, "EUR", False, [("chargeback", 10000)]),
+                              ("ep-", 10000, 10000, "EUR", False, [("refund", 10000)])]
+
+
+def test_the_same_body_on_two_servers_counts_on_each(app, client, server, token, clock,
+                                                     other_network):
+    """Dedupe is per Server: another Server's copy in the previous bucket is not a retry."""
+    other_token = connect(app, other_network.server_id, "enderpay", settings={"currency": "EUR"})
+    body = SEED["STORE_PACKAGE_INITIAL"]
+    assert post(client, server.project_id, body, token).json == {"status": "accepted"}
+    clock["now"] = T0 + timedelta(minutes=10)  # its previous-bucket id is the first one's id
+    assert post(client, other_network.project_id, body, other_token).json == {"status": "accepted"}
+    assert post(client, other_network.project_id, body, other_token).json == {"status": "duplicate"}
+    with app.app_context():
+        assert sorted(db.session.scalars(db.select(Purchase.server_id))) == \
+            sorted([server.id, other_network.server_id])
+
+
 def test_currency_defaults_to_usd(app, client, server, clock):
     token = connect(app, server.id, "enderpay")
     post(client, server.project_id, SEED["STORE_PACKAGE_RENEWAL"], token)

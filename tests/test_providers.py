@@ -264,3 +264,55 @@ def test_from_minor_is_the_exact_inverse_of_to_minor(minor, currency, text):
 
     assert from_minor(minor, currency) == text
     assert to_minor(Decimal(text), currency, "amount") == minor
+
+
+# ISO 4217 minor units, written out from the standard (not read from providers.base).
+ISO_4217_EXPONENTS = {
+    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX",
+                     "UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    **dict.fromkeys(("USD", "EUR", "GBP", "CAD", "AUD", "BRL", "PLN", "SEK", "CHF", "INR"), 2),
+}
+
+
+@pytest.mark.parametrize("currency, places", sorted(ISO_4217_EXPONENTS.items()))
+def test_each_currency_has_its_iso_4217_minor_unit(currency, places):
+    from decimal import Decimal
+
+    from providers.base import from_minor, to_minor
+
+    whole = Decimal(1500)
+    assert to_minor(whole, currency, "amount") == 1500 * 10 ** places
+    assert from_minor(1500 * 10 ** places, currency) == (f"1500.{'0' * places}" if places else "1500")
+    finest = Decimal(1).scaleb(-places)  # the smallest amount the currency has
+    assert to_minor(finest, currency, "amount") == 1
+    with pytest.raises(PayloadError, match="decimal places"):
+        to_minor(finest / 10, currency, "amount")
+
+
+def test_fractional_quantities_are_payload_errors():
+    from decimal import Decimal
+
+    from providers.base import whole_number
+
+    assert whole_number(Decimal("2.0"), "quantity") == 2  # a whole number written with a point
+    for quantity in (Decimal("2.5"), Decimal("1.0001"), Decimal("9999.9")):
+        with pytest.raises(PayloadError, match="whole number"):
+            whole_number(quantity, "quantity")
+    body = (b'{"transaction_id":"q-1","username":"Alex","amount":2.5,'
+            b'"items":[{"name":"Key","price":1,"quantity":2.5}]}')
+    with pytest.raises(PayloadError, match=r"items\[0\]\.quantity"):
+        custom.parse(body, NOW, {})
+
+
+@pytest.mark.parametrize("store", ["custom", "craftingstore", "tebex", "craftingstore_gateway"])
+@pytest.mark.parametrize("length", [1, 32, 63])
+def test_every_signing_store_refuses_a_prefix_of_its_signature(store, length):
+    import importlib
+
+    module = importlib.import_module(f"providers.{store}")
+    body = b'{"transaction_id":"p-1","username":"Alex","amount":1}'
+    signature = module.sign(body, "k3y")
+    module.verify(body, {"X-Signature": signature}, "k3y", {})
+    with pytest.raises(SignatureError):
+        module.verify(body, {"X-Signature": signature[:length]}, "k3y", {})

@@ -166,3 +166,30 @@ def test_detail_page(logged_in, server, sales):
     assert "t2" in html and "Key" in html and "partial" in html
     assert 'data-figure="net">3.00 USD<' in html
     assert "none recorded" in html  # no Delivery row
+
+
+def test_a_purchase_at_midnight_belongs_to_the_day_it_starts(app, server):
+    """A range ends before 00:00 of the day after its last day: a purchase at that midnight is
+    the next day's, in the list, the CSV rows and the unique buyers of a range that ends."""
+    from datetime import date
+
+    from ledger import revenue
+
+    midnight = datetime(2024, 5, 2, tzinfo=timezone.utc)
+    with app.app_context():
+        srv = db.session.get(Server, server.id)
+        record_purchase(srv, "tebex", event("late", "Owl", 500, "USD", [("Key", 1, 500)],
+                                            midnight - timedelta(seconds=1)))
+        record_purchase(srv, "tebex", event("early", "Lark", 700, "USD", [("Key", 1, 700)],
+                                            midnight))
+        db.session.commit()
+
+        def names(day):
+            f = revenue.PurchaseFilter(revenue.Scope(server.network_id, start=day, end=day))
+            listed = [p.username for p in revenue.purchase_page(f).purchases]
+            assert [p.username for p in revenue.iter_purchases(f)] == listed
+            [totals] = revenue.headline(f.scope)
+            return listed, (totals.purchases, totals.gross, totals.buyers)
+
+        assert names(date(2024, 5, 1)) == (["Owl"], (1, 500, 1))
+        assert names(date(2024, 5, 2)) == (["Lark"], (1, 700, 1))
