@@ -193,6 +193,10 @@ REVENUE_MEASURES = ("purchases", "gross_minor", "refunded_minor", "chargeback_mi
 ITEM_MEASURES = ("purchases", "quantity", "total_minor")
 MEASURES = {RevenueDay: REVENUE_MEASURES, ItemDay: ITEM_MEASURES, BuyerDay: ("buyers",)}
 UPSERT = {model: _upsert(model, measures) for model, measures in MEASURES.items()}
+# Each rollup table's unique key: the columns a row is found by.
+KEY = {model: itemgetter(*(column.name for column in next(
+    c for c in model.__table__.constraints if isinstance(c, UniqueConstraint)).columns))
+    for model in MEASURES}
 _BUYERS = Buyer.__table__
 LOCK_BUYERS = Prepared(select(_BUYERS.c.id, _BUYERS.c.server_id, _BUYERS.c.store,
                               _BUYERS.c.last_day).where(

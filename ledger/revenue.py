@@ -59,8 +59,8 @@ class Row:
 
 def divide_rounded(numerator: int, denominator: int) -> int:
     """Integer division rounded half away from zero (exact; no float)."""
-    quotient, remainder = divmod(abs(numerator), denominator)
-    if 2 * remainder >= denominator:
+    quotient, remainder = divmod(abs(numerator), abs(denominator))
+    if 2 * remainder >= abs(denominator):
         quotient += 1
     return quotient if (numerator >= 0) == (denominator > 0) else -quotient
 

@@ -162,9 +162,9 @@ class _Batch:
         self.rows: dict[tuple, dict] = {}
 
     def add(self, model, rows: list[dict]) -> None:
-        measures = prepared.MEASURES[model]
+        measures, key_of = prepared.MEASURES[model], prepared.KEY[model]
         for row in rows:
-            key = (model, tuple(str(v) for k, v in sorted(row.items()) if k not in measures))
+            key = (model, key_of(row))
             total = self.rows.get(key)
             if total is None:
                 self.rows[key] = dict(row)
@@ -174,10 +174,10 @@ class _Batch:
 
     def write(self, conn) -> None:
         for model in prepared.MEASURES:  # each table's rows in key order (see above)
-            rows = [row for (kind, key), row in sorted(self.rows.items(), key=lambda r: r[0][1])
-                    if kind is model]
+            rows = sorted(((key, row) for (kind, key), row in self.rows.items() if kind is model),
+                          key=lambda item: tuple(str(v) for v in item[0]))
             if rows:
-                prepared.UPSERT[model][conn.dialect.name].execute_many(conn, rows)
+                prepared.UPSERT[model][conn.dialect.name].execute_many(conn, [r for _, r in rows])
 
 
 _batch: contextvars.ContextVar[_Batch | None] = contextvars.ContextVar("rollup_batch",

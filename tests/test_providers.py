@@ -279,7 +279,7 @@ ISO_4217_EXPONENTS = {
 def test_each_currency_has_its_iso_4217_minor_unit(currency, places):
     from decimal import Decimal
 
-    from providers.base import from_minor, to_minor
+    from money import from_minor, to_minor
 
     whole = Decimal(1500)
     assert to_minor(whole, currency, "amount") == 1500 * 10 ** places

@@ -303,8 +303,6 @@ def test_per_buyer_and_unmatched_share_round_half_away_from_zero():
     assert Totals("USD", purchases=2, gross=2000, unmatched_net=1).unmatched_permille == 1  # 0.05 %
 
 
-@pytest.mark.xfail(strict=True, reason="bug: divide_rounded floors with a negative denominator, "
-                                       "so a negative net shows an Unmatched share of -99.9 %")
 def test_unmatched_share_when_net_revenue_is_negative():
     """An unmatched EnderPay chargeback alone (a standalone negative purchase) makes a period's
     net negative; all of it is Unmatched, which is 100 %, and half of it 50 %."""

@@ -173,7 +173,7 @@ def test_a_purchase_at_midnight_belongs_to_the_day_it_starts(app, server):
     the next day's, in the list, the CSV rows and the unique buyers of a range that ends."""
     from datetime import date
 
-    from ledger import revenue
+    from ledger import purchase_list, revenue
 
     midnight = datetime(2024, 5, 2, tzinfo=timezone.utc)
     with app.app_context():
@@ -185,9 +185,9 @@ def test_a_purchase_at_midnight_belongs_to_the_day_it_starts(app, server):
         db.session.commit()
 
         def names(day):
-            f = revenue.PurchaseFilter(revenue.Scope(server.network_id, start=day, end=day))
-            listed = [p.username for p in revenue.purchase_page(f).purchases]
-            assert [p.username for p in revenue.iter_purchases(f)] == listed
+            f = purchase_list.PurchaseFilter(revenue.Scope(server.network_id, start=day, end=day))
+            listed = [p.username for p in purchase_list.purchase_page(f).purchases]
+            assert [p.username for p in purchase_list.iter_purchases(f)] == listed
             [totals] = revenue.headline(f.scope)
             return listed, (totals.purchases, totals.gross, totals.buyers)
 
