@@ -31,6 +31,8 @@ def _writing(command: click.Command) -> None:
             _writing(sub)
         return
     callback = command.callback
+    if getattr(callback, "with_write_intent", False):
+        return  # wrapped by an earlier create_app in this process
 
     @functools.wraps(callback)
     def with_write_intent(*args, **kwargs):
@@ -40,4 +42,5 @@ def _writing(command: click.Command) -> None:
         finally:
             forget_writes(token)
 
+    with_write_intent.with_write_intent = True
     command.callback = with_write_intent

@@ -108,3 +108,22 @@ def test_users_set_password_ends_sessions(app, runner, client, auth, owner):
     assert short.exit_code == 1 and "at least 10 characters" in short.output
     missing = runner.invoke(args=["users", "set-password", "no@example.com", "--password", "y" * 12])
     assert missing.exit_code == 1 and "no user" in missing.output
+
+
+
+def test_commands_are_wrapped_for_write_intent_once_however_many_apps_are_made(runner):
+    """Every create_app registers the same click commands: wrapping them again each time
+    nested the wrappers until a long test run hit Python's recursion limit."""
+    from flask import Flask
+
+    from commands import register_commands
+    from commands.worker import ingest_cli
+
+    def depth(function) -> int:
+        return 1 + depth(function.__wrapped__) if hasattr(function, "__wrapped__") else 0
+
+    wrapped = depth(ingest_cli.commands["status"].callback)  # the app fixture registered them
+    for _ in range(3):
+        register_commands(Flask(__name__))
+    assert depth(ingest_cli.commands["status"].callback) == wrapped > 0
+    assert runner.invoke(args=["ingest", "status", "--json"]).exit_code == 0
