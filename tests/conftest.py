@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 os.environ.setdefault("TALLY_SECRET_KEY", "test-secret-key-not-for-production")
 
@@ -16,10 +17,26 @@ from config import _database_url  # noqa: E402
 from extensions import db  # noqa: E402
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, ... under pytest -n
+if PG_URL and XDIST_WORKER:
+    # Each pytest-xdist worker gets its own database beside the run's (dropped when it ends);
+    # the tests that derive further databases from TEST_DATABASE_URL derive them from it.
+    from tests.live import fresh_postgres_database
+
+    RUN_PG_URL = PG_URL
+    PG_URL = fresh_postgres_database(PG_URL, f"{make_url(PG_URL).database}_{XDIST_WORKER}")
+    os.environ["TEST_DATABASE_URL"] = PG_URL
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 
 OWNER_EMAIL = "owner@example.com"
 OWNER_PASSWORD = "correct horse battery"
+
+
+def pytest_unconfigure(config):
+    if PG_URL and XDIST_WORKER:
+        from tests.live import drop_postgres_database
+
+        drop_postgres_database(RUN_PG_URL, make_url(PG_URL).database)
 
 
 def pg_url() -> str:
@@ -67,6 +84,7 @@ def make_app(backend: str, tmp_path, request, **overrides):
         "PUBLIC_URL": "http://tally.test",
         "WORKER": "off",  # tests that need the worker start it themselves
         "WORK_INLINE": True,
+        "WORKER_NICE": 0,  # a worker run in a test's own thread leaves its priority alone
     }
     settings.update(overrides)
     saved = os.environ.get("TALLY_INSTANCE_PATH")
@@ -187,9 +205,15 @@ FIGURES: list[str] = []
 
 
 @pytest.fixture
-def figure():
-    """Report a measured figure (deliveries sent, fuzz cases, ...) in the run's summary."""
-    return FIGURES.append
+def figure(request):
+    """Report a measured figure (deliveries sent, fuzz cases, ...) in the run's summary. It rides
+    on the test's report, so it reaches the summary from a pytest-xdist worker too."""
+    return lambda line: request.node.user_properties.append(("figure", line))
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "teardown":
+        FIGURES.extend(value for name, value in report.user_properties if name == "figure")
 
 
 def pytest_terminal_summary(terminalreporter):

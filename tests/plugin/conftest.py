@@ -1,5 +1,6 @@
 """The plugin's end-to-end fixtures: tally.jar built once per run (plugin/build), and a live Tally
 (gunicorn) per backend, set up through its flask CLI, for the Java driver to talk to."""
+import fcntl
 import os
 import shutil
 import subprocess
@@ -26,9 +27,15 @@ def plugin_jar():
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason} (CI=true, so this fails instead of skipping)")
         pytest.skip(reason)
-    result = subprocess.run(["bash", str(PLUGIN / "build")], capture_output=True, text=True,
-                            timeout=300)
-    assert result.returncode == 0, result.stderr
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")  # shared by this run's xdist workers
+    marker = PLUGIN / "dist" / ".built-by-run"
+    with open(PLUGIN / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time; a worker's build serves the rest
+        if not run or not marker.exists() or marker.read_text() != run:
+            result = subprocess.run(["bash", str(PLUGIN / "build")], capture_output=True,
+                                    text=True, timeout=300)
+            assert result.returncode == 0, result.stderr
+            marker.write_text(run)
     return JAR
 
 
