@@ -3,7 +3,7 @@
 An object of another Network gives 404, exactly like one that does not exist. Actions
 only an owner may take give 403 to a member who is not one (``owned_*_or_403``).
 """
-from flask import abort
+from flask import abort, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -63,3 +63,16 @@ def object_in_network_or_404(model, object_id: int, network_id: int):
     if obj is None or obj.network_id != network_id:
         abort(404)
     return obj
+
+
+def bearer_or_401(find, what: str):
+    """What ``find`` returns for the request's Bearer token (a Server for a plugin key, a
+    Network API token), or a 401 that says what was expected."""
+    auth = request.authorization
+    found = find(auth.token) if auth and auth.type == "bearer" and auth.token else None
+    if found is None:
+        response = jsonify(error=f"missing or unknown {what} (Authorization: Bearer <{what}>)")
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = "Bearer"
+        abort(response)
+    return found

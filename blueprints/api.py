@@ -7,6 +7,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from events import PayloadError
 from extensions import csrf, db
+from blueprints.access import bearer_or_401
 from ledger import game_server
 from ledger.deliveries import DeliveryLog
 from ledger.players import record_joins
@@ -75,11 +76,4 @@ def _game_server_call(record):
 
 
 def _server_or_401():
-    auth = request.authorization
-    server = server_for_api_key(auth.token) if auth and auth.type == "bearer" else None
-    if server is None:
-        response = jsonify(error="missing or unknown plugin key (Authorization: Bearer <key>)")
-        response.status_code = 401
-        response.headers["WWW-Authenticate"] = "Bearer"
-        abort(response)
-    return server
+    return bearer_or_401(server_for_api_key, "plugin key")

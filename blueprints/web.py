@@ -19,6 +19,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "webhooks.receive",  # store webhooks: signed
     "gateway.callback", "gateway.api_mark_paid",  # CraftingStore and its payment provider
     "api.join", "api.purchases", "api.refunds",  # the game server plugin: Bearer plugin key
+    "read_api.summary", "read_api.breakdown", "read_api.purchases",  # Bearer Network API token
 })
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # The one script allowed from outside: htmx, pinned by its Subresource Integrity hash in

@@ -25,6 +25,11 @@ def new_api_key() -> str:
     return "tly_" + secrets.token_urlsafe(32)
 
 
+def new_read_token() -> str:
+    """A read API token: 32 random bytes, URL-safe, with a prefix that says what it is."""
+    return "tly_read_" + secrets.token_urlsafe(32)
+
+
 def new_project_id() -> str:
     """Public Server identifier: 16 random bytes as hex. URL-safe and unguessable, and never
     starts with "-", which a command line would take for an option."""
