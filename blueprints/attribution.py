@@ -31,6 +31,7 @@ class Kind:
     update: Callable  # (object, form) -> object
     cells: Callable  # object -> {column title: [values shown as code]}
     keeps: str  # what happens to what was credited to it: "its players keep no Campaign"
+    show: str | None = None  # the endpoint of an object's own page, if it has one
 
 
 def register(bp, kind: Kind) -> None:

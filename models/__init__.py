@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and the app see every table."""
 from models.api_token import ApiToken
 from models.campaign import Campaign, CampaignHostname
-from models.creator import Creator
+from models.creator import CommissionRate, Creator, StatementLine, StatementPayment
 from models.exchange_rate import ExchangeRate
 from models.integration import (Delivery, DeliveryKey, DeliveryRejection, Integration, ReplayCopy,
                                 SignatureUse)
@@ -19,7 +19,8 @@ from models.worker import Job, Lease
 
 __all__ = [
     "ApiToken",
-    "Adjustment", "Buyer", "BuyerDay", "Campaign", "CampaignHostname", "Creator", "Delivery",
+    "Adjustment", "Buyer", "BuyerDay", "Campaign", "CampaignHostname", "CommissionRate", "Creator",
+    "StatementLine", "StatementPayment", "Delivery",
     "DeliveryKey", "DeliveryRejection", "DiscordAlert", "Job", "Lease", "OutboxEvent",
     "ReplayCopy", "Send", "SignatureUse", "WebhookEndpoint",
     "ExchangeRate", "Integration", "ItemDay", "MEMBER", "Membership", "Network", "OWNER",
