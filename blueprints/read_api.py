@@ -43,7 +43,7 @@ def breakdown(by: str):
 
 @bp.get("/purchases")
 def purchases():
-    """Newest first, ``limit`` at a time (at most 500); ``next`` is the ``after`` of the next page."""
+    """Newest first, ``limit`` at a time (at most 500); ``next`` is the next page's ``after``."""
     filters = purchase_list.PurchaseFilter(_scope(), matched=_matched())
     try:
         page = purchase_list.purchase_page(filters, after=request.args.get("after"),
