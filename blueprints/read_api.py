@@ -4,14 +4,15 @@ GET only, with a Network API token as Bearer. Amounts are decimal strings with t
 A request's period is ``from`` and ``to`` (UTC days, both optional and inclusive); ``server``
 (a project id) and ``store`` narrow it.
 """
-from datetime import date
+from datetime import date, datetime, timezone
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from blueprints.access import bearer_or_401
-from extensions import csrf, limiter
-from ledger import api_tokens, purchase_list, revenue
+from extensions import csrf, db, limiter
+from ledger import api_tokens, purchase_list, revenue, statements
 from ledger.servers import server_by_project_id
+from models import Creator
 from money import from_minor
 
 bp = Blueprint("read_api", __name__, url_prefix="/api/v1")
@@ -51,6 +52,17 @@ def purchases():
     except ValueError:
         abort(400, "after: not a cursor this API returned")
     return jsonify(purchases=[_purchase(p) for p in page.purchases], next=page.older)
+
+
+@bp.get("/creators/<int:creator_id>/statements")
+def creator_statements(creator_id: int):
+    """The Creator's monthly statements, newest first (ledger/statements.py)."""
+    creator = db.session.get(Creator, creator_id)
+    if creator is None or creator.network_id != g.api_network_id:
+        abort(404, "no Creator of this Network has that id")
+    today = datetime.now(timezone.utc).date()
+    return jsonify(creator={"id": creator.id, "name": creator.name, "code": creator.code},
+                   statements=[_statement(s) for s in statements.statements(creator, today)])
 
 
 # --- reading the query --------------------------------------------------------------------
@@ -127,6 +139,20 @@ def _row(row: revenue.Row) -> dict:
     if row.quantity is not None:
         answer["quantity"] = row.quantity
     return answer
+
+
+def _statement(statement) -> dict:
+    payment = statement.payment
+    return {"month": f"{statement.month:%Y-%m}",
+            "paid_at": payment.paid_at.isoformat() if payment else None,
+            "note": payment.note if payment else None,
+            "lines": [{"currency": line.currency, "net": _money(line.net, line.currency),
+                       "commission": _money(line.earned, line.currency),
+                       "adjustments": [{"month": f"{month:%Y-%m}",
+                                        "amount": _money(amount, line.currency)}
+                                       for month, amount in line.adjustments],
+                       "owed": _money(line.total, line.currency)}
+                      for line in statement.lines]}
 
 
 def _purchase(p) -> dict:

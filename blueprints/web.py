@@ -19,7 +19,8 @@ PUBLIC_ENDPOINTS = frozenset({
     "webhooks.receive",  # store webhooks: signed
     "gateway.callback", "gateway.api_mark_paid",  # CraftingStore and its payment provider
     "api.join", "api.purchases", "api.refunds",  # the game server plugin: Bearer plugin key
-    "read_api.summary", "read_api.breakdown", "read_api.purchases",  # Bearer Network API token
+    # the read API: Bearer Network API token
+    "read_api.summary", "read_api.breakdown", "read_api.purchases", "read_api.creator_statements",
 })
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # The one script allowed from outside: htmx, pinned by its Subresource Integrity hash in

@@ -159,3 +159,25 @@ def test_a_member_sees_the_statements_but_only_owners_pay_or_set_rates(
     assert client.post(f"{base}/statements/2026-09/paid").status_code == 403
     assert client.post(f"{base}/rate", data={"rate": "50", "starts_on": "2026-09-01"}
                        ).status_code == 403
+
+
+def test_the_read_api_gives_the_statements_of_its_own_networks_creators(
+        app, client, server, alex, other_network):
+    from ledger import api_tokens
+
+    pay(app, alex, SEP, "PayPal")
+    reverse(app, "B")
+    with app.app_context():
+        _, ours = api_tokens.make(server.network_id, "books", None)
+        _, theirs = api_tokens.make(other_network.id, "theirs", None)
+        db.session.commit()
+    url = f"/api/v1/creators/{alex}/statements"
+    body = client.get(url, headers={"Authorization": f"Bearer {ours}"}).get_json()
+    assert body["creator"] == {"id": alex, "name": "Alex", "code": "ALEX"}
+    by_month = {s["month"]: s for s in body["statements"]}
+    assert by_month["2026-09"]["note"] == "PayPal" and by_month["2026-09"]["paid_at"]
+    [october] = [line for line in by_month["2026-10"]["lines"]]
+    assert october == {"currency": "USD", "net": "50.00", "commission": "7.50",
+                       "adjustments": [{"month": "2026-09", "amount": "-5.00"}],
+                       "owed": "2.50"}
+    assert client.get(url, headers={"Authorization": f"Bearer {theirs}"}).status_code == 404
