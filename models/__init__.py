@@ -1,4 +1,5 @@
 """All models, imported here so Alembic and the app see every table."""
+from models.activity import ActivityDay, PlayerDay
 from models.campaign import Campaign, CampaignHostname
 from models.creator import Creator
 from models.exchange_rate import ExchangeRate
@@ -17,6 +18,7 @@ from models.user import User
 from models.worker import Job, Lease
 
 __all__ = [
+    "ActivityDay", "PlayerDay",
     "Adjustment", "Buyer", "BuyerDay", "Campaign", "CampaignHostname", "Creator", "Delivery",
     "DeliveryKey", "DeliveryRejection", "DiscordAlert", "Job", "Lease", "OutboxEvent",
     "ReplayCopy", "Send", "SignatureUse", "WebhookEndpoint",
