@@ -1,10 +1,10 @@
 """HTTP layer: each module holds one feature's routes as ``bp``."""
-from blueprints import (api, auth, campaigns, creators, gateway, integrations, networks,
+from blueprints import (api, auth, campaigns, creators, funnel, gateway, integrations, networks,
                         notifications, players, plugin, revenue, servers, template_helpers, web,
                         webhooks)
 
-MODULES = (web, auth, networks, servers, campaigns, creators, players, api, webhooks, integrations,
-           revenue, gateway, plugin, notifications)
+MODULES = (web, auth, networks, servers, campaigns, funnel, creators, players, api, webhooks,
+           integrations, revenue, gateway, plugin, notifications)
 
 
 def register_blueprints(app) -> None:

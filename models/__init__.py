@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see every table."""
 from models.activity import ActivityDay, PlayerDay
 from models.campaign import Campaign, CampaignHostname
+from models.cost import Cost, CostChange
 from models.creator import Creator
 from models.exchange_rate import ExchangeRate
 from models.integration import (Delivery, DeliveryKey, DeliveryRejection, Integration, ReplayCopy,
@@ -18,7 +19,7 @@ from models.user import User
 from models.worker import Job, Lease
 
 __all__ = [
-    "ActivityDay", "PlayerDay",
+    "ActivityDay", "Cost", "CostChange", "PlayerDay",
     "Adjustment", "Buyer", "BuyerDay", "Campaign", "CampaignHostname", "Creator", "Delivery",
     "DeliveryKey", "DeliveryRejection", "DiscordAlert", "Job", "Lease", "OutboxEvent",
     "ReplayCopy", "Send", "SignatureUse", "WebhookEndpoint",
