@@ -31,6 +31,7 @@ class Kind:
     update: Callable  # (object, form) -> object
     cells: Callable  # object -> {column title: [values shown as code]}
     keeps: str  # what happens to what was credited to it: "its players keep no Campaign"
+    links: tuple = ()  # (label, endpoint) of related pages of the Network, shown at the top
 
 
 def register(bp, kind: Kind) -> None:

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("funnel", __name__, url_prefix="/networks/<int:network_id>/campaigns")
 
-from blueprints.funnel import costs  # noqa: E402,F401  (they add their routes to bp)
+from blueprints.funnel import compare, costs  # noqa: E402,F401  (they add their routes to bp)

@@ -1,0 +1,60 @@
+"""Network → Campaigns → Compare: one row per Campaign and one for organic, sortable, filtered
+by Server and period (a shareable URL)."""
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+from flask import render_template, request, url_for
+
+from blueprints.access import network_or_404
+from blueprints.funnel import bp
+from blueprints.funnel.forms import CompareForm
+from ledger import funnel
+from ledger.periods import Scope, period_days
+
+COLUMNS = [("name", "Campaign"), ("new_players", "New players"),
+           ("returning_players", "Returning"), ("buyers", "Buyers"),
+           ("conversion", "Conversion"), ("net", "Net"), ("net_per_player", "Net per new player"),
+           ("cost", "Cost"), ("return", "Return (net ÷ cost)")]
+
+
+@bp.get("/compare")
+def compare(network_id: int):
+    network = network_or_404(network_id)
+    form = CompareForm(request.args)
+    form.server.choices = [("", "All Servers")] + [(str(s.id), s.name) for s in network.servers]
+    form.validate()
+    scope = _scope(form, network)
+    rows = funnel.comparison(scope, _today())
+    currencies = sorted({c for row in rows for c in row.currencies})
+    currency = request.args.get("currency") or network.display_currency
+    currency = currency if currency in currencies else (currencies[0] if currencies else None)
+    rows, sort = funnel.sort_figures(rows, request.args.get("sort", "name"), currency)
+    empty = not any(row.new_players or row.net or row.cost for row in rows)
+    return render_template("funnel/compare.html", network=network, form=form, rows=rows,
+                           sort=sort, columns=COLUMNS, currency=currency, currencies=currencies,
+                           empty=empty, sort_url=_sort_url, server_filtered=bool(scope.server_id))
+
+
+def _today():
+    return datetime.now(timezone.utc).date()
+
+
+def _clean(form, name):
+    field = form[name]
+    return field.default if field.errors else field.data
+
+
+def _scope(form, network) -> Scope:
+    start, end = period_days(_clean(form, "period"), _clean(form, "start"), _clean(form, "end"),
+                             _today())
+    server = _clean(form, "server")
+    return Scope(network.id, int(server) if server else None, start, end)
+
+
+def _sort_url(column: str, current: str) -> str:
+    """This page's URL sorted by ``column``: descending first, ascending on a second click."""
+    args = {k: v for k, v in request.args.items() if k in ("period", "start", "end", "server",
+                                                          "currency") and v}
+    args["sort"] = column if current == f"-{column}" else f"-{column}"
+    return f"{url_for('funnel.compare', network_id=request.view_args['network_id'])}?" \
+        f"{urlencode(args)}"
