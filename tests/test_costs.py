@@ -123,3 +123,39 @@ def test_another_networks_campaign_cannot_be_costed(app, logged_in, network, oth
     assert response.status_code == 200  # not one of the choices: a form error
     with app.app_context():
         assert db.session.scalar(select(Cost)) is None
+
+
+def test_cost_and_stats_from_the_command_line(app, runner, server):
+    from tests import funnel_data
+
+    with app.app_context():
+        data = funnel_data.build(server.network_id, server.id)
+    result = runner.invoke(args=["campaigns", "cost", str(server.network_id), "YouTube", "12.34",
+                                 "usd", "--from", "2026-03-04", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"id": json.loads(result.output)["id"],
+                                         "campaign": "YouTube", "amount": "12.34",
+                                         "currency": "USD", "from": "2026-03-04",
+                                         "to": "2026-03-04"}
+    result = runner.invoke(args=["campaigns", "stats", "Test Network", "--from", "2026-03-01",
+                                 "--to", "2026-03-31", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"campaigns": [
+        {"name": "TikTok", "new_players": 2, "returning_players": 0, "buyers": 1,
+         "conversion": 0.5, "net": {"EUR": "4.00"}, "cost": {"EUR": "10.00", "USD": "5.00"}},
+        {"name": "YouTube", "new_players": 2, "returning_players": 1, "buyers": 1,
+         "conversion": 0.5, "net": {"USD": "13.00"}, "cost": {"USD": "42.34"}},
+        {"name": None, "new_players": 1, "returning_players": 1, "buyers": 1,
+         "conversion": 1.0, "net": {"EUR": "20.00"}, "cost": {}}]}
+    result = runner.invoke(args=["campaigns", "stats", str(server.network_id), "--server",
+                                 data.survival_project, "--json"])
+    rows = {row["name"]: row for row in json.loads(result.output)["campaigns"]}
+    assert rows["TikTok"]["new_players"] == 1 and rows["YouTube"]["conversion"] is None
+    assert runner.invoke(args=["campaigns", "cost", "Test Network", "Nope", "1", "USD",
+                               "--from", "2026-03-01"]).exit_code != 0
+    assert runner.invoke(args=["campaigns", "cost", "Test Network", "YouTube", "1.234", "USD",
+                               "--from", "2026-03-01"]).exit_code != 0
+    assert runner.invoke(args=["campaigns", "stats", "Test Network", "--server",
+                               "nope"]).exit_code != 0
+    text = runner.invoke(args=["campaigns", "stats", "Test Network"])
+    assert text.exit_code == 0 and "(no campaign)" in text.output
