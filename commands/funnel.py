@@ -53,7 +53,11 @@ def campaigns_stats(network, project_id, start, end, as_json):
     for row in data["campaigns"]:
         click.echo(f"{row['name'] or '(no campaign)'}: {row['new_players']} new, "
                    f"{row['returning_players']} returning, {row['buyers']} buyers, "
-                   f"net {row['net'] or '-'}, cost {row['cost'] or '-'}")
+                   f"net {_text(row['net'])}, cost {_text(row['cost'])}")
+
+
+def _text(amounts: dict[str, str]) -> str:
+    return ", ".join(f"{amount} {currency}" for currency, amount in amounts.items()) or "-"
 
 
 @campaigns_group.command("cost")
