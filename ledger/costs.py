@@ -27,8 +27,8 @@ def add_cost(campaign: Campaign, amount: str, currency: str, first: date,
     return _save(cost, amount, currency, first, last, actor, user_id, CREATED)
 
 
-def edit_cost(cost: Cost, campaign: Campaign, amount: str, currency: str, first: date, last: date | None = None,
-              *, actor: str, user_id: int | None = None) -> Cost:
+def edit_cost(cost: Cost, campaign: Campaign, amount: str, currency: str, first: date,
+              last: date | None = None, *, actor: str, user_id: int | None = None) -> Cost:
     if campaign.network_id != cost.network_id:
         raise AttributionError("campaign", "not a Campaign of this Network")
     cost.campaign_id = campaign.id

@@ -83,9 +83,9 @@ def comparison(scope: Scope, today: date) -> list[CampaignFigures]:
     for campaign, count in _buyers(scope):
         if campaign in rows:
             rows[campaign].buyers = int(count)
-    for campaign, currency, net in _net(scope):
+    for campaign, amounts in revenue_by_campaign(scope).items():
         if campaign in rows:
-            rows[campaign].net[currency] = int(net)
+            rows[campaign].net = {currency: net for currency, (_, net) in amounts.items()}
     for campaign, spent in costs.spend(scope.network_id, scope.start, scope.end, today).items():
         if campaign in rows:
             rows[campaign].cost = spent
@@ -129,23 +129,26 @@ def _buyers(scope: Scope):
     return db.session.execute(query).all()
 
 
-def _net(scope: Scope):
-    """(campaign, currency, net); organic without the Unmatched purchases."""
-    net = func.sum(RevenueDay.gross_minor - RevenueDay.refunded_minor
-                   - RevenueDay.chargeback_minor)
+def revenue_by_campaign(scope: Scope) -> dict[int, dict[str, tuple[int, int]]]:
+    """{campaign (0: organic): {currency: (gross, net)}} in the period; organic without the
+    Unmatched purchases (they have no player yet)."""
+    sums = (func.sum(RevenueDay.gross_minor), func.sum(
+        RevenueDay.gross_minor - RevenueDay.refunded_minor - RevenueDay.chargeback_minor))
     scope = Scope(scope.network_id, scope.server_id, scope.start, scope.end)
-    by_campaign = rollup_filter(select(RevenueDay.ref_id, RevenueDay.currency, net), RevenueDay,
-                                scope).where(RevenueDay.dimension == CAMPAIGN).group_by(
-        RevenueDay.ref_id, RevenueDay.currency)
-    unmatched = dict(db.session.execute(rollup_filter(
-        select(RevenueDay.currency, net), RevenueDay, scope).where(
-        RevenueDay.dimension == MATCHED, RevenueDay.ref_id == 0).group_by(
-        RevenueDay.currency)).all())
-    for campaign, currency, amount in db.session.execute(by_campaign):
-        if campaign != ORGANIC:
-            yield campaign, currency, int(amount)
-        elif int(amount) != int(unmatched.get(currency) or 0):  # else only Unmatched ones
-            yield campaign, currency, int(amount) - int(unmatched.get(currency) or 0)
+    by_campaign = rollup_filter(select(RevenueDay.ref_id, RevenueDay.currency, *sums),
+                                RevenueDay, scope).where(RevenueDay.dimension == CAMPAIGN)
+    unmatched = {currency: (int(gross), int(net)) for currency, gross, net in db.session.execute(
+        rollup_filter(select(RevenueDay.currency, *sums), RevenueDay, scope).where(
+            RevenueDay.dimension == MATCHED, RevenueDay.ref_id == 0).group_by(
+            RevenueDay.currency))}
+    result: dict[int, dict[str, tuple[int, int]]] = {}
+    for campaign, currency, gross, net in db.session.execute(
+            by_campaign.group_by(RevenueDay.ref_id, RevenueDay.currency)):
+        less = unmatched.get(currency, (0, 0)) if campaign == ORGANIC else (0, 0)
+        if (int(gross) - less[0], int(net) - less[1]) != (0, 0) or campaign != ORGANIC:
+            result.setdefault(campaign, {})[currency] = (int(gross) - less[0],
+                                                         int(net) - less[1])
+    return result
 
 
 # --- sorting ----------------------------------------------------------------------------------

@@ -66,3 +66,11 @@ def build(network_id: int, lobby_id: int) -> SimpleNamespace:
     db.session.commit()
     return SimpleNamespace(survival=survival.id, youtube=yt.id, tiktok=tt.id,
                            survival_project=survival.project_id)
+
+
+def their_campaign(other_network) -> int:
+    """A Campaign of the other Network (tests/conftest.py other_network); its id. Commits."""
+    theirs = campaigns.create_campaign(db.session.get(Network, other_network.id), "Theirs",
+                                       ["theirs.example.net"])
+    db.session.commit()
+    return theirs.id

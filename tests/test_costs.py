@@ -112,11 +112,10 @@ def test_members_see_costs_but_only_owners_change_them(app, client, auth, networ
 
 
 def test_another_networks_campaign_cannot_be_costed(app, logged_in, network, other_network):
+    from tests.funnel_data import their_campaign
+
     with app.app_context():
-        theirs = campaigns.create_campaign(db.session.get(Network, other_network.id), "Theirs",
-                                           ["theirs.example.net"])
-        db.session.commit()
-        theirs_id = theirs.id
+        theirs_id = their_campaign(other_network)
     _campaign(app, network)
     response = logged_in.post(f"/networks/{network}/campaigns/costs", data={
         "campaign": theirs_id, "amount": "1", "currency": "USD", "first_day": "2026-11-01"})

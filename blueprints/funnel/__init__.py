@@ -1,4 +1,5 @@
-"""The Campaign funnel: the comparison of Campaigns (compare.py) and what they cost (costs.py).
+"""The Campaign funnel: the comparison of Campaigns (compare.py), one Campaign's page
+(campaign.py) and what they cost (costs.py).
 
 Views parse the request, call ledger.funnel / ledger.costs and render templates/funnel/.
 """
@@ -6,4 +7,5 @@ from flask import Blueprint
 
 bp = Blueprint("funnel", __name__, url_prefix="/networks/<int:network_id>/campaigns")
 
-from blueprints.funnel import compare, costs  # noqa: E402,F401  (they add their routes to bp)
+# They add their routes to bp.
+from blueprints.funnel import campaign, compare, costs  # noqa: E402,F401

@@ -7,9 +7,8 @@ from flask import render_template, request, url_for
 
 from blueprints.access import network_or_404
 from blueprints.funnel import bp
-from blueprints.funnel.forms import CompareForm
+from blueprints.funnel.forms import filter_args, read_filters
 from ledger import funnel
-from ledger.periods import Scope, period_days
 
 COLUMNS = [("name", "Campaign"), ("new_players", "New players"),
            ("returning_players", "Returning"), ("buyers", "Buyers"),
@@ -20,11 +19,8 @@ COLUMNS = [("name", "Campaign"), ("new_players", "New players"),
 @bp.get("/compare")
 def compare(network_id: int):
     network = network_or_404(network_id)
-    form = CompareForm(request.args)
-    form.server.choices = [("", "All Servers")] + [(str(s.id), s.name) for s in network.servers]
-    form.validate()
-    scope = _scope(form, network)
-    rows = funnel.comparison(scope, _today())
+    form, scope = read_filters(network, request.args, today())
+    rows = funnel.comparison(scope, today())
     currencies = sorted({c for row in rows for c in row.currencies})
     currency = request.args.get("currency") or network.display_currency
     currency = currency if currency in currencies else (currencies[0] if currencies else None)
@@ -32,29 +28,19 @@ def compare(network_id: int):
     empty = not any(row.new_players or row.net or row.cost for row in rows)
     return render_template("funnel/compare.html", network=network, form=form, rows=rows,
                            sort=sort, columns=COLUMNS, currency=currency, currencies=currencies,
-                           empty=empty, sort_url=_sort_url, server_filtered=bool(scope.server_id))
+                           empty=empty, sort_url=_sort_url, server_filtered=bool(scope.server_id),
+                           filter_args=filter_args(request.args))
 
 
-def _today():
+def today():
     return datetime.now(timezone.utc).date()
-
-
-def _clean(form, name):
-    field = form[name]
-    return field.default if field.errors else field.data
-
-
-def _scope(form, network) -> Scope:
-    start, end = period_days(_clean(form, "period"), _clean(form, "start"), _clean(form, "end"),
-                             _today())
-    server = _clean(form, "server")
-    return Scope(network.id, int(server) if server else None, start, end)
 
 
 def _sort_url(column: str, current: str) -> str:
     """This page's URL sorted by ``column``: descending first, ascending on a second click."""
-    args = {k: v for k, v in request.args.items() if k in ("period", "start", "end", "server",
-                                                          "currency") and v}
+    args = filter_args(request.args)
+    if request.args.get("currency"):
+        args["currency"] = request.args["currency"]
     args["sort"] = column if current == f"-{column}" else f"-{column}"
     return f"{url_for('funnel.compare', network_id=request.view_args['network_id'])}?" \
         f"{urlencode(args)}"

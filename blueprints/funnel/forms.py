@@ -1,9 +1,12 @@
 """The funnel pages' forms: a cost (POST, with CSRF) and the comparison's filters (GET)."""
+from datetime import date
+
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from blueprints.revenue.forms import CURRENCY, PeriodForm, _sane_day
+from ledger.periods import Scope, period_days
 
 
 class CostForm(FlaskForm):
@@ -21,3 +24,23 @@ class CompareForm(PeriodForm):
     store = None
     server = SelectField("Server", choices=[("", "All Servers")], default="")
     sort = StringField(validators=[Optional(), Length(max=40)])
+
+
+def read_filters(network, args, today: date) -> tuple[CompareForm, Scope]:
+    """The filters of a funnel page's query string, and the Scope they give (a field that
+    does not validate falls back to its default)."""
+    form = CompareForm(args)
+    form.server.choices = [("", "All Servers")] + [(str(s.id), s.name) for s in network.servers]
+    form.validate()
+
+    def clean(name):
+        return form[name].default if form[name].errors else form[name].data
+
+    start, end = period_days(clean("period"), clean("start"), clean("end"), today)
+    server = clean("server")
+    return form, Scope(network.id, int(server) if server else None, start, end)
+
+
+def filter_args(args) -> dict:
+    """The filters of a query string, for links to another funnel page that keep them."""
+    return {key: args[key] for key in ("period", "start", "end", "server") if args.get(key)}
