@@ -2,7 +2,8 @@
 rollup (ActivityDay), both kept in the transaction that records the joins.
 
 ``count_joins(conn, network_id, server_id, visits, day)`` is called by ledger.players
-after the joins' Players are flushed. Each visit is (player_id, campaign_id, first_day).
+after the joins' Players are flushed. Each visit is (player_id, campaign_id, first_day,
+created).
 A visit inserts the player's presence row for ``day`` (INSERT ... ON CONFLICT DO NOTHING
 RETURNING says whether it is the player's first join that day) or adds a join to it. The
 first join of a day makes the player *new* that day when ``day`` is their first day, and
@@ -27,17 +28,27 @@ from models.activity import ORGANIC
 
 
 def count_joins(conn, network_id: int, server_id: int, visits: list[tuple], day: date) -> None:
-    """Record one join per visit (player_id, campaign_id, first_day) on ``day``."""
+    """Record one join per visit (player_id, campaign_id, first_day, created) on ``day``;
+    ``created``: the Player was inserted by this transaction."""
     totals: dict[int, Counter] = {}
     insert_presence = prepared.INSERT_PRESENCE[conn.dialect.name]
-    for player_id, campaign_id, first_day in visits:
-        row = {"player_id": player_id, "day": day, "joins": 1}
+    present, fresh, again = set(), [], []
+    for player_id, campaign_id, first_day, created in visits:
         counts = totals.setdefault(campaign_id or ORGANIC, Counter())
         counts["joins"] += 1
-        if insert_presence.execute(conn, row).fetchone():
+        row = {"player_id": player_id, "day": day, "joins": 1}
+        if player_id in present:
+            again.append(row)
+        elif created:  # inserted by this transaction: it has no presence anywhere yet
+            fresh.append(row)
+            counts["new_players"] += 1
+        elif insert_presence.execute(conn, row).fetchone():
             counts["new_players" if first_day >= day else "returning_players"] += 1
         else:
-            prepared.COUNT_JOIN.execute(conn, {"player_id": player_id, "day": day})
+            again.append(row)
+        present.add(player_id)
+    insert_presence.execute_many(conn, fresh)
+    prepared.COUNT_JOIN.execute_many(conn, again)
     prepared.UPSERT[ActivityDay][conn.dialect.name].execute_many(conn, [
         {"network_id": network_id, "server_id": server_id, "day": day, "campaign_id": campaign,
          **{name: counts[name] for name in prepared.ACTIVITY_MEASURES}}

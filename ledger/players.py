@@ -34,23 +34,25 @@ def record_joins(server: Server, joins: list, now=None) -> JoinResult:
     campaign_for = _campaign_resolver(server.network_id, joins)
     players = _existing(server.id, {fold(join.username) for join in joins})
     created = 0
-    joined = []
+    joined = []  # (player, inserted by this call)
     for join in joins:
         player = players.get(fold(join.username))
         if player is None:
             player, new = _insert(server, join, campaign_for(join), now)
             players[player.username_key] = player
-            joined.append(player)
+            joined.append((player, new))
             if new:
                 created += 1
                 continue
-        joined.append(player)
+        else:
+            joined.append((player, False))
         player.username, player.last_seen = join.username, max(player.last_seen, now)
         if join.uuid:
             player.uuid = join.uuid
     db.session.flush()
     activity.count_joins(db.session.connection(), server.network_id, server.id,
-                         [(p.id, p.campaign_id, activity.first_day(p)) for p in joined],
+                         [(p.id, p.campaign_id, activity.first_day(p), new)
+                          for p, new in joined],
                          now.astimezone(timezone.utc).date())
     rematched = rematch_unmatched(*players.values())
     return JoinResult(players=len(players), created=created, rematched=rematched)
