@@ -22,6 +22,7 @@ from sqlalchemy import exists, func, literal_column, select
 from extensions import db
 from ledger import costs
 from ledger.campaigns import campaigns_of
+from ledger.exchange_rates import Converted, converted_total
 from ledger.periods import Scope, rollup_filter, start_of, within
 from ledger.revenue import divide_rounded
 from models import ActivityDay, Network, Player, PlayerDay, Purchase, RevenueDay, Server
@@ -63,6 +64,25 @@ class CampaignFigures:
         """Net ÷ cost per currency, in tenths of a percent (1000 = paid for itself)."""
         return {c: divide_rounded(1000 * self.net.get(c, 0), spent)
                 for c, spent in self.cost.items() if spent}
+
+
+@dataclass
+class InDisplay:
+    """Net and cost converted to the Network's display currency, and net ÷ cost (per mille;
+    None without cost, or when a currency has no exchange rate)."""
+
+    net: Converted
+    cost: Converted
+    return_permille: int | None
+
+
+def in_display_currency(network: Network, row: CampaignFigures) -> InDisplay | None:
+    net, cost = converted_total(network, row.net), converted_total(network, row.cost)
+    if net is None:
+        return None
+    whole = cost.amount_minor and not net.missing and not cost.missing
+    return InDisplay(net, cost, divide_rounded(1000 * net.amount_minor, cost.amount_minor)
+                     if whole else None)
 
 
 def _per(amounts: dict[str, int], count: int) -> dict[str, int]:

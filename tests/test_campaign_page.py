@@ -85,3 +85,25 @@ def test_another_networks_campaign_is_404(app, logged_in, network, other_network
         theirs_id = funnel_data.their_campaign(other_network)
     assert logged_in.get(f"/networks/{network}/campaigns/{theirs_id}/funnel").status_code == 404
     assert logged_in.get(f"/networks/{other_network.id}/campaigns/0/funnel").status_code == 404
+
+
+def test_net_cost_and_return_in_the_display_currency(app, logged_in, server, funnel_set):
+    """TikTok: net 4.00 EUR; cost 10.00 EUR + 5.00 USD at 0.9 = 14.50 EUR; return 0.28×."""
+    from decimal import Decimal
+
+    from ledger import exchange_rates
+    from models import Network
+
+    url = f"/networks/{server.network_id}/campaigns/{funnel_set.tiktok}/funnel?period=all"
+    with app.app_context():
+        exchange_rates.set_display_currency(db.session.get(Network, server.network_id), "EUR")
+        db.session.commit()
+    html = logged_in.get(url).get_data(as_text=True)
+    assert "cost <strong>10.00 EUR</strong>" in html and "no exchange rate: USD" in html
+    assert "return <strong>" not in html  # not while a currency is left out
+    with app.app_context():
+        exchange_rates.set_rate(server.network_id, "USD", Decimal("0.9"))
+        db.session.commit()
+    html = logged_in.get(url).get_data(as_text=True)
+    assert "net <strong>4.00 EUR</strong>" in html and "cost <strong>14.50 EUR</strong>" in html
+    assert "return <strong>0.28×</strong>" in html

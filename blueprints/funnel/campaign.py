@@ -8,7 +8,7 @@ from blueprints.access import network_or_404, object_in_network_or_404
 from blueprints.funnel import bp
 from blueprints.funnel.compare import today
 from blueprints.funnel.forms import filter_args, read_filters
-from ledger import campaign_detail, exchange_rates
+from ledger import campaign_detail, funnel
 from models import Campaign
 from models.activity import ORGANIC
 
@@ -22,11 +22,10 @@ def campaign(network_id: int, campaign_id: int):
         Campaign, campaign_id, network.id).name
     form, scope = read_filters(network, request.args, today())
     detail = campaign_detail.detail(scope, campaign_id, today())
-    net = detail.figures.net
     months = _months(detail.cohorts, today())
     return render_template("funnel/campaign.html", network=network, name=name, form=form,
                            campaign_id=campaign_id, detail=detail, months=months,
-                           converted=exchange_rates.converted_total(network, net),
+                           converted=funnel.in_display_currency(network, detail.figures),
                            chart=_chart(detail.days, scope.start, scope.end or today()),
                            server_filtered=bool(scope.server_id),
                            filter_args=filter_args(request.args))
