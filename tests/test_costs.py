@@ -158,3 +158,15 @@ def test_cost_and_stats_from_the_command_line(app, runner, server):
                                "nope"]).exit_code != 0
     text = runner.invoke(args=["campaigns", "stats", "Test Network"])
     assert text.exit_code == 0 and "(no campaign)" in text.output
+
+
+def test_deleting_a_campaign_takes_its_costs(app, logged_in, network):
+    camp = _campaign(app, network)
+    with app.app_context():
+        costs.add_cost(db.session.get(campaigns.Campaign, camp), "5", "USD", FIRST, actor="t")
+        db.session.commit()
+    assert logged_in.post(f"/networks/{network}/campaigns/{camp}/delete").status_code == 302
+    assert logged_in.get(f"/networks/{network}/campaigns/costs").status_code == 200
+    assert logged_in.get(f"/networks/{network}/campaigns/compare?period=all").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(Cost)) is None
