@@ -32,6 +32,7 @@ class Kind:
     cells: Callable  # object -> {column title: [values shown as code]}
     keeps: str  # what happens to what was credited to it: "its players keep no Campaign"
     show: str | None = None  # the endpoint of an object's own page, if it has one
+    links: tuple = ()  # (label, endpoint) of related pages of the Network, shown at the top
 
 
 def register(bp, kind: Kind) -> None:

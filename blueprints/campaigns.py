@@ -37,4 +37,5 @@ register(bp, Kind(
         campaign, form.name.data, form.hostname_list(), form.code.data),
     cells=lambda campaign: {"Join hostnames": [h.hostname for h in campaign.hostnames],
                             "Code": [campaign.code] if campaign.code else []},
-    keeps="its players and purchases keep no Campaign"))
+    keeps="its players and purchases keep no Campaign",
+    links=(("Compare Campaigns", "funnel.compare"), ("Costs", "funnel.costs_index"))))

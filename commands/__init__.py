@@ -9,10 +9,11 @@ import functools
 
 import click
 
-from commands import accounts, backup, demo, integrations, notifications, serve, worker
+from commands import (accounts, backup, demo, funnel, integrations, notifications, serve,
+                      worker)
 from extensions import expect_writes, forget_writes
 
-MODULES = (accounts, integrations, demo, backup, serve, worker, notifications)
+MODULES = (accounts, funnel, integrations, demo, backup, serve, worker, notifications)
 OWN_TRANSACTIONS = ("serve", "worker")
 
 

@@ -1,10 +1,12 @@
-"""``flask demo``: fill a Network with realistic players, Campaigns, creators and purchases.
+"""``flask demo``: fill a Network with realistic players, Campaigns, creators and purchases,
+joins over time and what each Campaign cost.
 
-Everything goes through the ledger (record_purchase, apply_reversal, rematch_unmatched),
-so the revenue rollups stay exactly right.
+Everything goes through the ledger (record_joins, record_purchase, apply_reversal,
+add_cost), so the revenue and activity rollups stay exactly right.
 """
 import random
 import secrets
+from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
 import click
@@ -13,12 +15,14 @@ from sqlalchemy import select
 
 from events import Item, PurchaseEvent
 from extensions import db
-from ledger import accounts
+from ledger import accounts, costs
 from ledger.corrections import apply_reversal
-from ledger.purchases import find_player, record_purchase, rematch_unmatched
+from ledger.players import record_joins
+from ledger.purchases import find_player, record_purchase
 from ledger.servers import create_server
-from models import Campaign, CampaignHostname, Creator, Network, Player, User
+from models import Campaign, CampaignHostname, Creator, Network, User
 from models.base import fold
+from providers.plugin_api import MAX_ENTRIES, parse_joins
 
 # store -> currencies it sells in
 STORES = {"tebex": ["USD", "EUR", "GBP"], "craftingstore": ["USD", "EUR"], "custom": ["EUR"],
@@ -50,15 +54,16 @@ def demo(network_id, owner_email, password, purchases, days, seed):
     tag = secrets.token_hex(2)
     campaigns = _campaigns(network, tag)
     creators = _creators(network, tag)
-    players = {s.id: _players(s, campaigns, rng, max(purchases // 8, 10)) for s in servers}
+    now = datetime.now(timezone.utc)
+    players = {s.id: _players(s, campaigns, rng, max(purchases // 8, 10), days, now)
+               for s in servers}
+    _costs(campaigns, rng, days, now)
     db.session.commit()
     late_joiners = _purchases(servers, players, creators, purchases, days, rng)
-    for server, username in late_joiners:
-        if find_player(server.id, username):
-            continue
-        campaign = rng.choice(campaigns) if rng.random() < 0.7 else None
-        player = _add_player(server, username, campaign.id if campaign else None)
-        rematch_unmatched(player)
+    for server, username in late_joiners:  # joining re-matches their purchases
+        if not find_player(server.id, username):
+            record_joins(server, parse_joins({"username": username,
+                                              "hostname": _hostname(campaigns, rng)}))
     db.session.commit()
     click.echo(f"Network {network.id} ({network.name}): {purchases} purchases on "
                f"{len(servers)} servers, {len(late_joiners)} re-matched buyers.")
@@ -107,21 +112,40 @@ def _username(rng) -> str:
     return f"{rng.choice(SYLLABLES).capitalize()}{rng.choice(SYLLABLES)}{rng.randrange(10000)}"
 
 
-def _players(server, campaigns, rng, count) -> list[str]:
+def _hostname(campaigns, rng) -> str | None:
+    """A Campaign's join hostname (7 in 10 players), or none (organic)."""
+    return rng.choice(campaigns).hostnames[0].hostname if rng.random() < 0.7 else None
+
+
+def _players(server, campaigns, rng, count, days, now) -> list[str]:
+    """``count`` players first joining on a day of the last ``days``, some coming back on
+    later days; sent day by day as the plugin would."""
     names = {_username(rng) for _ in range(count)}
-    names = {name for name in names if find_player(server.id, name) is None}
+    names = sorted(name for name in names if find_player(server.id, name) is None)
+    joins = defaultdict(list)  # days ago -> joins
     for name in names:
-        campaign = rng.choice(campaigns) if rng.random() < 0.7 else None
-        _add_player(server, name, campaign.id if campaign else None)
-    return sorted(names)
+        first = rng.randrange(days)
+        joins[first].append({"username": name, "hostname": _hostname(campaigns, rng)})
+        for ago in rng.sample(range(first), min(first, rng.choice([0, 0, 1, 2, 3, 6]))):
+            joins[ago].append({"username": name, "hostname": None})
+    for ago in sorted(joins, reverse=True):
+        batch = joins[ago]
+        for start in range(0, len(batch), MAX_ENTRIES):
+            record_joins(server, parse_joins(batch[start:start + MAX_ENTRIES]),
+                         now=now - timedelta(days=ago, minutes=rng.randrange(600)))
+    return names
 
 
-def _add_player(server, username, campaign_id) -> Player:
-    player = Player(server_id=server.id, username=username, username_key=fold(username),
-                    campaign_id=campaign_id)
-    db.session.add(player)
-    db.session.flush()
-    return player
+def _costs(campaigns, rng, days, now) -> None:
+    """Each Campaign: a monthly budget over the last 30 days, and a few one-day boosts."""
+    today = now.date()
+    for campaign in campaigns:
+        costs.add_cost(campaign, str(rng.randrange(50, 400) * 5), "EUR",
+                       today - timedelta(days=29), today, actor="flask demo")
+        for _ in range(rng.randrange(3)):
+            day = today - timedelta(days=rng.randrange(min(days, 90)))
+            costs.add_cost(campaign, f"{rng.randrange(1000, 9999) / 100:.2f}", "USD", day,
+                           actor="flask demo")
 
 
 def _purchases(servers, players, creators, count, days, rng) -> set:

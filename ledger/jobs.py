@@ -7,14 +7,14 @@ from datetime import timedelta
 from sqlalchemy import delete, exists, select, update
 
 from extensions import db
-from ledger import deliveries, health, rollups
+from ledger import activity, deliveries, health, rollups
 from models import Job, OutboxEvent, PendingPayment, Send
 from models.base import utcnow
 from models.outbox import PENDING as SEND_PENDING
 from models.outbox import SENDING
 from models.pending_payment import EXPIRED, PENDING
 
-RECOUNT = "recount"  # rebuild a Network's revenue rollups (after a delete)
+RECOUNT = "recount"  # rebuild a Network's revenue and activity rollups (after a delete)
 OUTBOX_DAYS = 30
 PAYMENT_DAYS = 7  # CraftingStore drops payments pending for longer
 
@@ -58,6 +58,7 @@ def run_due(limit: int = 5) -> int:
 
 def _recount(job: Job) -> None:
     rollups.rebuild_rollups(job.network_id)
+    activity.rebuild_activity(job.network_id)
 
 
 RUNNERS = {RECOUNT: _recount}

@@ -67,3 +67,14 @@ def within(column, low: date | None, high: date | None) -> list:
 def start_of(day: date) -> datetime:
     """The first moment of a UTC day."""
     return datetime.combine(day, time.min, tzinfo=timezone.utc)
+
+
+def period_days(period: str, start: date | None, end: date | None,
+                today: date) -> tuple[date | None, date | None]:
+    """(start, end) of a period form's choice: "7", "30", "90" (the last N days up to today),
+    "all", or "custom" (``start`` and ``end`` as given)."""
+    if period == "custom":
+        return start, end
+    if period.isdigit():
+        return today - timedelta(days=int(period) - 1), None
+    return None, None

@@ -1,15 +1,19 @@
 """Players: joins reported by the game server plugin, and the Players page query.
 
 A player's originating Campaign is decided on the first join and never changes. Joins come
-parsed and checked whole (providers.plugin_api.parse_joins); the caller commits.
+parsed and checked whole (providers.plugin_api.parse_joins); the caller commits. Every join
+also counts in the player's presence and the activity rollup (ledger.activity), in the same
+transaction.
 """
 from dataclasses import dataclass
+from datetime import timezone
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from extensions import db
+from ledger import activity
 from ledger.campaigns import normalize_hostname
 from ledger.purchases import find_player, rematch_unmatched
 from models import Campaign, CampaignHostname, Player, Server
@@ -23,24 +27,33 @@ class JoinResult:
     rematched: int
 
 
-def record_joins(server: Server, joins: list) -> JoinResult:
-    """Create or update the Player of every join, then re-match their Unmatched purchases."""
-    now = utcnow()
+def record_joins(server: Server, joins: list, now=None) -> JoinResult:
+    """Create or update the Player of every join, count the joins (ledger.activity), then
+    re-match their Unmatched purchases. ``now``: when the joins happened (default: now)."""
+    now = now or utcnow()
     campaign_for = _campaign_resolver(server.network_id, joins)
     players = _existing(server.id, {fold(join.username) for join in joins})
     created = 0
+    joined = []  # (player, inserted by this call)
     for join in joins:
         player = players.get(fold(join.username))
         if player is None:
             player, new = _insert(server, join, campaign_for(join), now)
             players[player.username_key] = player
+            joined.append((player, new))
             if new:
                 created += 1
                 continue
-        player.username, player.last_seen = join.username, now
+        else:
+            joined.append((player, False))
+        player.username, player.last_seen = join.username, max(player.last_seen, now)
         if join.uuid:
             player.uuid = join.uuid
     db.session.flush()
+    activity.count_joins(db.session.connection(), server.network_id, server.id,
+                         [(p.id, p.campaign_id, activity.first_day(p), new)
+                          for p, new in joined],
+                         now.astimezone(timezone.utc).date())
     rematched = rematch_unmatched(*players.values())
     return JoinResult(players=len(players), created=created, rematched=rematched)
 

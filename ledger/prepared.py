@@ -22,8 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from extensions import db
-from models import (Buyer, BuyerDay, Creator, Delivery, DeliveryKey, Integration, ItemDay,
-                    OutboxEvent, Player, Purchase, PurchaseItem, RevenueDay, Server)
+from models import (ActivityDay, Buyer, BuyerDay, Creator, Delivery, DeliveryKey, Integration, ItemDay,
+                    OutboxEvent, Player, PlayerDay, Purchase, PurchaseItem, RevenueDay, Server)
 from models.rollup import ALL_SERVERS, ALL_STORES
 
 DIALECTS = (("postgresql", postgresql), ("sqlite", sqlite))
@@ -191,7 +191,9 @@ def _upsert(model, measures: tuple[str, ...]) -> dict:
 
 REVENUE_MEASURES = ("purchases", "gross_minor", "refunded_minor", "chargeback_minor")
 ITEM_MEASURES = ("purchases", "quantity", "total_minor")
-MEASURES = {RevenueDay: REVENUE_MEASURES, ItemDay: ITEM_MEASURES, BuyerDay: ("buyers",)}
+ACTIVITY_MEASURES = ("joins", "new_players", "returning_players")
+MEASURES = {RevenueDay: REVENUE_MEASURES, ItemDay: ITEM_MEASURES, BuyerDay: ("buyers",),
+            ActivityDay: ACTIVITY_MEASURES}
 UPSERT = {model: _upsert(model, measures) for model, measures in MEASURES.items()}
 # Each rollup table's unique key: the columns a row is found by.
 KEY = {model: itemgetter(*(column.name for column in next(
@@ -213,3 +215,15 @@ INSERT_BUYER = {
         .returning(_BUYERS.c.server_id, _BUYERS.c.store),
         ("network_id", "server_id", "store", "currency", "buyer_key", "last_day"))
     for name, dialect in DIALECTS}
+
+# --- presence (ledger.activity) ------------------------------------------------------------
+_DAYS = PlayerDay.__table__
+# Returns the row when this is the player's first join of the day, nothing when it is not.
+INSERT_PRESENCE = {
+    name: Prepared(dialect.insert(_DAYS).on_conflict_do_nothing(
+        index_elements=["player_id", "day"]).returning(_DAYS.c.player_id),
+        ("player_id", "day", "joins"))
+    for name, dialect in DIALECTS}
+COUNT_JOIN = Prepared(update(_DAYS).where(_DAYS.c.player_id == bindparam("player_id"),
+                                          _DAYS.c.day == bindparam("day"))
+                      .values(joins=_DAYS.c.joins + 1))

@@ -1,6 +1,8 @@
 """All models, imported here so Alembic and the app see every table."""
+from models.activity import ActivityDay, PlayerDay
 from models.api_token import ApiToken
 from models.campaign import Campaign, CampaignHostname
+from models.cost import Cost, CostChange
 from models.creator import CommissionRate, Creator, StatementLine, StatementPayment
 from models.exchange_rate import ExchangeRate
 from models.integration import (Delivery, DeliveryKey, DeliveryRejection, Integration, ReplayCopy,
@@ -18,9 +20,9 @@ from models.user import User
 from models.worker import Job, Lease
 
 __all__ = [
-    "ApiToken",
-    "Adjustment", "Buyer", "BuyerDay", "Campaign", "CampaignHostname", "CommissionRate", "Creator",
-    "StatementLine", "StatementPayment", "Delivery",
+    "ActivityDay", "ApiToken", "CommissionRate", "Cost", "CostChange", "PlayerDay",
+    "StatementLine", "StatementPayment",
+    "Adjustment", "Buyer", "BuyerDay", "Campaign", "CampaignHostname", "Creator", "Delivery",
     "DeliveryKey", "DeliveryRejection", "DiscordAlert", "Job", "Lease", "OutboxEvent",
     "ReplayCopy", "Send", "SignatureUse", "WebhookEndpoint",
     "ExchangeRate", "Integration", "ItemDay", "MEMBER", "Membership", "Network", "OWNER",

@@ -12,8 +12,8 @@ import runtime
 from blueprints.web import PUBLIC_ENDPOINTS
 from events import Item, PurchaseEvent
 from extensions import db
-from ledger import campaigns, integrations, purchases
-from models import (Adjustment, Campaign, Creator, Integration, Membership, Network, Player,
+from ledger import campaigns, costs, integrations, purchases
+from models import (Adjustment, Campaign, Cost, Creator, Integration, Membership, Network, Player,
                     Purchase, Server)
 from models.base import utcnow
 
@@ -22,7 +22,8 @@ MARKERS = [b"Foreign", b"Theirs", b"THEIRCODE", b"ForeignBuyer", b"theirs.exampl
 
 @pytest.fixture
 def their_network(app, other_network):
-    """The other Network's Campaign, Creator, Player, Purchase and connected integration."""
+    """The other Network's Campaign (with a cost), Creator, Player, Purchase and connected
+    integration."""
     from ledger.players import record_joins
     from providers.plugin_api import parse_joins
 
@@ -38,12 +39,13 @@ def their_network(app, other_network):
             transaction_id="foreign-1", username="ForeignBuyer", amount_minor=4200,
             currency="EUR", items=(Item("Foreign rank", 1, 4200),), purchased_at=utcnow(),
             coupon="THEIRCODE"))
+        cost = costs.add_cost(camp, "42", "EUR", utcnow().date(), actor="them")
         db.session.commit()
         player = db.session.scalar(select(Player).filter_by(server_id=server.id))
         return {"network_id": net.id, "server_id": server.id, "campaign_id": camp.id,
                 "creator_id": cre.id, "player_id": player.id, "purchase_id": purchase.id,
                 "payment_id": 1, "store": "custom", "transaction_id": "foreign-1",
-                "project_id": server.project_id}
+                "project_id": server.project_id, "cost_id": cost.id}
 
 
 def _snapshot(network_id):
@@ -55,7 +57,9 @@ def _snapshot(network_id):
             db.session.scalar(select(func.count(Membership.id)).filter_by(network_id=network_id)),
             tuple(db.session.scalars(select(Server.name).filter_by(network_id=network_id))),
             tuple(db.session.scalars(select(Campaign.name).filter_by(network_id=network_id))),
-            tuple(db.session.scalars(select(Creator.code).filter_by(network_id=network_id))))
+            tuple(db.session.scalars(select(Creator.code).filter_by(network_id=network_id))),
+            tuple(db.session.execute(select(Cost.campaign_id, Cost.amount_minor, Cost.first_day,
+                                            Cost.deleted_at).filter_by(network_id=network_id))))
 
 
 def _routes(app):
@@ -86,7 +90,8 @@ def _visit(client, app, rule, method, ids, form):
 
 FORM = {"name": "Hijack", "code": "HIJACK", "hostnames": "evil.example.net", "amount": "1",
         "email": "owner@example.com", "password": "long enough password", "reason": "x",
-        "kind": "refund", "confirm": "yes", "username": "Hijack", "secret": "s" * 40}
+        "kind": "refund", "confirm": "yes", "username": "Hijack", "secret": "s" * 40,
+        "currency": "EUR", "first_day": "2026-11-01", "campaign": "1"}
 
 
 def test_member_of_another_network_sees_and_changes_nothing(app, logged_in, network, their_network,

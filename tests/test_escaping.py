@@ -44,3 +44,18 @@ def test_delivery_log_escapes_what_stores_sent(app, logged_in, server):
     html = logged_in.get(f"/servers/{server.id}/integrations/custom/deliveries").get_data(True)
     assert "<script>alert" not in html
     assert html.count("&lt;script&gt;alert") >= 2  # the transaction id and the quoted reason
+
+
+def test_campaign_names_are_escaped_on_the_funnel_pages(app, logged_in, network):
+    from ledger import campaigns, costs
+    from models import Network
+
+    with app.app_context():
+        camp = campaigns.create_campaign(db.session.get(Network, network), HOSTILE,
+                                         ["esc.example.net"])
+        costs.add_cost(camp, "1", "USD", utcnow().date(), actor=HOSTILE)
+        db.session.commit()
+        camp_id = camp.id
+    for path in ("compare?period=all", "costs", f"{camp_id}/funnel"):
+        html = logged_in.get(f"/networks/{network}/campaigns/{path}").get_data(True)
+        assert "<script>alert" not in html and "&lt;script&gt;alert" in html, path

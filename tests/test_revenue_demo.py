@@ -1,9 +1,12 @@
 """``flask demo`` fills a Network through the ledger; its rollups equal a rebuild."""
+from datetime import datetime, timezone
+
 from sqlalchemy import func, select
 
 from extensions import db
-from ledger import revenue
-from models import Adjustment, Purchase
+from ledger import funnel, revenue
+from models import ActivityDay, Adjustment, Purchase
+from tests.test_activity import assert_activity_exact
 from tests.test_corrections import assert_rollups_exact
 
 
@@ -21,6 +24,13 @@ def test_demo_creates_a_network_with_purchases(app, runner):
         network_id = db.session.scalar(select(Purchase.network_id))
         assert len(revenue.headline(revenue.Scope(network_id))) >= 3
         assert_rollups_exact()
+        assert_activity_exact(network_id)
+        rows = funnel.comparison(revenue.Scope(network_id), datetime.now(timezone.utc).date())
+        campaigns = [row for row in rows if row.campaign_id]
+        assert len(campaigns) == 5 and all(row.cost.get("EUR") for row in campaigns)
+        assert sum(row.new_players for row in rows) > 0
+        assert sum(row.returning_players for row in rows) > 0
+        assert db.session.scalar(select(func.count(ActivityDay.id))) > 10
 
 
 def test_demo_into_an_existing_network(app, runner, network):

@@ -1,0 +1,199 @@
+"""The Campaign comparison: per Campaign, and "no Campaign" (organic), what it brought and
+what it returned in a period.
+
+* new players        — players first seen in the period (ActivityDay);
+* returning players  — distinct players it brought who joined in the period on a later day
+  than their first (PlayerDay; exact over any period);
+* buyers             — of the players it brought in the period, those who bought (ever);
+* conversion         — buyers ÷ new players;
+* net                — net revenue credited to it in the period, per currency (RevenueDay);
+  the organic row leaves out Unmatched purchases (they have no player yet);
+* cost               — its spend on the period's days, per currency (ledger.costs). Costs are
+  recorded per Campaign for the whole Network, so a Server filter does not change them.
+
+All money is integers in minor units; ratios are exact integers (per mille) for pages, and
+floats only for JSON.
+"""
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import exists, func, literal_column, select
+
+from extensions import db
+from ledger import costs
+from ledger.campaigns import campaigns_of
+from ledger.exchange_rates import Converted, converted_total
+from ledger.periods import Scope, rollup_filter, start_of, within
+from ledger.revenue import divide_rounded
+from models import ActivityDay, Network, Player, PlayerDay, Purchase, RevenueDay, Server
+from models.activity import ORGANIC
+from models.rollup import CAMPAIGN, MATCHED
+
+
+@dataclass
+class CampaignFigures:
+    campaign_id: int | None  # None: no Campaign (organic)
+    name: str | None
+    new_players: int = 0
+    returning_players: int = 0
+    joins: int = 0
+    buyers: int = 0
+    net: dict[str, int] = field(default_factory=dict)
+    cost: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def currencies(self) -> list[str]:
+        return sorted(set(self.net) | set(self.cost))
+
+    @property
+    def conversion_permille(self) -> int | None:
+        return divide_rounded(1000 * self.buyers, self.new_players) if self.new_players else None
+
+    @property
+    def conversion(self) -> float | None:
+        return self.buyers / self.new_players if self.new_players else None
+
+    def per_new_player(self, amounts: dict[str, int]) -> dict[str, int]:
+        return _per(amounts, self.new_players)
+
+    def per_buyer(self, amounts: dict[str, int]) -> dict[str, int]:
+        return _per(amounts, self.buyers)
+
+    @property
+    def return_permille(self) -> dict[str, int]:
+        """Net ÷ cost per currency, in tenths of a percent (1000 = paid for itself)."""
+        return {c: divide_rounded(1000 * self.net.get(c, 0), spent)
+                for c, spent in self.cost.items() if spent}
+
+
+@dataclass
+class InDisplay:
+    """Net and cost converted to the Network's display currency, and net ÷ cost (per mille;
+    None without cost, or when a currency has no exchange rate)."""
+
+    net: Converted
+    cost: Converted
+    return_permille: int | None
+
+
+def in_display_currency(network: Network, row: CampaignFigures) -> InDisplay | None:
+    net, cost = converted_total(network, row.net), converted_total(network, row.cost)
+    if net is None:
+        return None
+    whole = cost.amount_minor and not net.missing and not cost.missing
+    return InDisplay(net, cost, divide_rounded(1000 * net.amount_minor, cost.amount_minor)
+                     if whole else None)
+
+
+def _per(amounts: dict[str, int], count: int) -> dict[str, int]:
+    return {c: divide_rounded(a, count) for c, a in amounts.items()} if count else {}
+
+
+def comparison(scope: Scope, today: date) -> list[CampaignFigures]:
+    """One row per Campaign of the Network, then organic; by name."""
+    network = db.session.get(Network, scope.network_id)
+    rows = {c.id: CampaignFigures(c.id, c.name) for c in campaigns_of(network)}
+    rows[ORGANIC] = CampaignFigures(None, None)
+    for campaign, new, joins in _activity(scope):
+        if campaign in rows:
+            rows[campaign].new_players, rows[campaign].joins = int(new), int(joins)
+    for campaign, count in _returning(scope):
+        if campaign in rows:
+            rows[campaign].returning_players = int(count)
+    for campaign, count in _buyers(scope):
+        if campaign in rows:
+            rows[campaign].buyers = int(count)
+    for campaign, amounts in revenue_by_campaign(scope).items():
+        if campaign in rows:
+            rows[campaign].net = {currency: net for currency, (_, net) in amounts.items()}
+    for campaign, spent in costs.spend(scope.network_id, scope.start, scope.end, today).items():
+        if campaign in rows:
+            rows[campaign].cost = spent
+    return list(rows.values())
+
+
+def _server(query, column, scope: Scope):
+    return query if scope.server_id is None else query.where(column == scope.server_id)
+
+
+def _activity(scope: Scope):
+    query = select(ActivityDay.campaign_id, func.sum(ActivityDay.new_players),
+                   func.sum(ActivityDay.joins)).where(
+        ActivityDay.network_id == scope.network_id, *within(
+            ActivityDay.day, scope.start, scope.end and scope.end + timedelta(days=1)))
+    query = _server(query, ActivityDay.server_id, scope).group_by(ActivityDay.campaign_id)
+    return db.session.execute(query).all()
+
+
+def _players(scope: Scope, *columns):
+    campaign = func.coalesce(Player.campaign_id, literal_column(str(ORGANIC)))
+    query = select(campaign, *columns).join(Server, Server.id == Player.server_id).where(
+        Server.network_id == scope.network_id)
+    return _server(query, Player.server_id, scope).group_by(campaign)
+
+
+def _returning(scope: Scope):
+    query = _players(scope, func.count(func.distinct(PlayerDay.player_id))).join(
+        PlayerDay, PlayerDay.player_id == Player.id).where(
+        PlayerDay.day > func.date(Player.first_seen), *within(
+            PlayerDay.day, scope.start, scope.end and scope.end + timedelta(days=1)))
+    return db.session.execute(query).all()
+
+
+def _buyers(scope: Scope):
+    bought = exists().where(Purchase.network_id == scope.network_id,
+                            Purchase.player_id == Player.id)
+    query = _players(scope, func.count(Player.id)).where(bought, *within(
+        Player.first_seen, scope.start and start_of(scope.start),
+        scope.end and start_of(scope.end + timedelta(days=1))))
+    return db.session.execute(query).all()
+
+
+def revenue_by_campaign(scope: Scope) -> dict[int, dict[str, tuple[int, int]]]:
+    """{campaign (0: organic): {currency: (gross, net)}} in the period; organic without the
+    Unmatched purchases (they have no player yet)."""
+    sums = (func.sum(RevenueDay.gross_minor), func.sum(
+        RevenueDay.gross_minor - RevenueDay.refunded_minor - RevenueDay.chargeback_minor))
+    scope = Scope(scope.network_id, scope.server_id, scope.start, scope.end)
+    by_campaign = rollup_filter(select(RevenueDay.ref_id, RevenueDay.currency, *sums),
+                                RevenueDay, scope).where(RevenueDay.dimension == CAMPAIGN)
+    unmatched = {currency: (int(gross), int(net)) for currency, gross, net in db.session.execute(
+        rollup_filter(select(RevenueDay.currency, *sums), RevenueDay, scope).where(
+            RevenueDay.dimension == MATCHED, RevenueDay.ref_id == 0).group_by(
+            RevenueDay.currency))}
+    result: dict[int, dict[str, tuple[int, int]]] = {}
+    for campaign, currency, gross, net in db.session.execute(
+            by_campaign.group_by(RevenueDay.ref_id, RevenueDay.currency)):
+        less = unmatched.get(currency, (0, 0)) if campaign == ORGANIC else (0, 0)
+        if (int(gross) - less[0], int(net) - less[1]) != (0, 0) or campaign != ORGANIC:
+            result.setdefault(campaign, {})[currency] = (int(gross) - less[0],
+                                                         int(net) - less[1])
+    return result
+
+
+# --- sorting ----------------------------------------------------------------------------------
+
+SORTS = ("name", "new_players", "returning_players", "buyers", "conversion", "net",
+         "net_per_player", "cost", "return")
+
+
+def sort_figures(rows: list[CampaignFigures], sort: str, currency: str | None):
+    """By a column of SORTS ("-" first for descending); money columns by their figure in
+    ``currency``. Rows without a value go last either way. Returns (rows, sort used)."""
+    column = sort.lstrip("-")
+    if column not in SORTS:
+        column, sort = "name", "name"
+    descending = sort.startswith("-")
+
+    def value(row: CampaignFigures):
+        money = {"net": row.net, "net_per_player": row.per_new_player(row.net),
+                 "cost": row.cost, "return": row.return_permille}
+        if column in money:
+            return money[column].get(currency)
+        if column == "name":
+            return (row.name or "").casefold() if row.campaign_id else "\uffff"
+        return row.conversion_permille if column == "conversion" else getattr(row, column)
+
+    present = [row for row in rows if value(row) is not None]
+    missing = [row for row in rows if value(row) is None]
+    return sorted(present, key=value, reverse=descending) + missing, sort
