@@ -71,6 +71,7 @@ def load(instance_path: str) -> dict:
         # Per client address. Stores retry slowly (Donation Store: 5 tries; Tebex, CraftingStore:
         # minutes apart), so this only stops floods, never a store's legitimate retries.
         "WEBHOOK_RATE_LIMIT": os.environ.get("TALLY_WEBHOOK_RATE_LIMIT", "600 per minute"),
+        "SHARE_RATE_LIMIT": os.environ.get("TALLY_SHARE_RATE_LIMIT", "60 per minute"),
         "READ_API_RATE_LIMIT": os.environ.get("TALLY_READ_API_RATE_LIMIT", "120 per minute"),
         "RATELIMIT_ENABLED": os.environ.get("TALLY_RATELIMIT", "on") != "off",
         # Let the gateway's confirmation reach private addresses (ledger.outbound).

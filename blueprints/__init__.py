@@ -1,10 +1,10 @@
 """HTTP layer: each module holds one feature's routes as ``bp``."""
 from blueprints import (api, api_tokens, auth, campaigns, creators, funnel, gateway,
                         integrations, networks, notifications, players, plugin, read_api, revenue,
-                        servers, template_helpers, web, webhooks)
+                        servers, share, template_helpers, web, webhooks)
 
 MODULES = (web, auth, networks, servers, campaigns, funnel, creators, players, api, webhooks,
-           integrations, revenue, gateway, plugin, notifications, read_api, api_tokens)
+           integrations, revenue, gateway, plugin, notifications, read_api, api_tokens, share)
 
 
 def register_blueprints(app) -> None:

@@ -19,6 +19,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "webhooks.receive",  # store webhooks: signed
     "gateway.callback", "gateway.api_mark_paid",  # CraftingStore and its payment provider
     "api.join", "api.purchases", "api.refunds",  # the game server plugin: Bearer plugin key
+    "share.view",  # a share link: its token
     # the read API: Bearer Network API token
     "read_api.summary", "read_api.breakdown", "read_api.purchases", "read_api.creator_statements",
 })

@@ -30,6 +30,11 @@ def new_read_token() -> str:
     return "tly_read_" + secrets.token_urlsafe(32)
 
 
+def new_share_token() -> str:
+    """A share link's token: 24 random bytes (192 bits), URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
 def new_project_id() -> str:
     """Public Server identifier: 16 random bytes as hex. URL-safe and unguessable, and never
     starts with "-", which a command line would take for an option."""

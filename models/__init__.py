@@ -15,13 +15,14 @@ from models.player import Player
 from models.purchase import Adjustment, Purchase, PurchaseItem
 from models.rollup import Buyer, BuyerDay, ItemDay, RevenueDay
 from models.server import Server
+from models.share_link import ShareLink
 from models.store_event import StoreEvent
 from models.user import User
 from models.worker import Job, Lease
 
 __all__ = [
     "ActivityDay", "ApiToken", "CommissionRate", "Cost", "CostChange", "PlayerDay",
-    "StatementLine", "StatementPayment",
+    "ShareLink", "StatementLine", "StatementPayment",
     "Adjustment", "Buyer", "BuyerDay", "Campaign", "CampaignHostname", "Creator", "Delivery",
     "DeliveryKey", "DeliveryRejection", "DiscordAlert", "Job", "Lease", "OutboxEvent",
     "ReplayCopy", "Send", "SignatureUse", "WebhookEndpoint",

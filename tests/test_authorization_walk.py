@@ -12,9 +12,9 @@ import runtime
 from blueprints.web import PUBLIC_ENDPOINTS
 from events import Item, PurchaseEvent
 from extensions import db
-from ledger import campaigns, costs, integrations, purchases
-from models import (Adjustment, Campaign, Cost, Creator, Integration, Membership, Network, Player,
-                    Purchase, Server)
+from ledger import api_tokens, campaigns, costs, integrations, purchases, share_links
+from models import (Adjustment, ApiToken, Campaign, CommissionRate, Cost, Creator, Integration,
+                    Membership, Network, Player, Purchase, Server, ShareLink, StatementPayment)
 from models.base import utcnow
 
 MARKERS = [b"Foreign", b"Theirs", b"THEIRCODE", b"ForeignBuyer", b"theirs.example.net"]
@@ -40,12 +40,15 @@ def their_network(app, other_network):
             currency="EUR", items=(Item("Foreign rank", 1, 4200),), purchased_at=utcnow(),
             coupon="THEIRCODE"))
         cost = costs.add_cost(camp, "42", "EUR", utcnow().date(), actor="them")
+        token, _ = api_tokens.make(net.id, "Their token", None)
+        link, _ = share_links.make(net.id, "creator", cre.id, True, None, None)
         db.session.commit()
         player = db.session.scalar(select(Player).filter_by(server_id=server.id))
         return {"network_id": net.id, "server_id": server.id, "campaign_id": camp.id,
                 "creator_id": cre.id, "player_id": player.id, "purchase_id": purchase.id,
                 "payment_id": 1, "store": "custom", "transaction_id": "foreign-1",
-                "project_id": server.project_id, "cost_id": cost.id}
+                "project_id": server.project_id, "cost_id": cost.id, "object_id": cre.id,
+                "token_id": token.id, "link_id": link.id, "month": "2026-09"}
 
 
 def _snapshot(network_id):
@@ -59,7 +62,13 @@ def _snapshot(network_id):
             tuple(db.session.scalars(select(Campaign.name).filter_by(network_id=network_id))),
             tuple(db.session.scalars(select(Creator.code).filter_by(network_id=network_id))),
             tuple(db.session.execute(select(Cost.campaign_id, Cost.amount_minor, Cost.first_day,
-                                            Cost.deleted_at).filter_by(network_id=network_id))))
+                                            Cost.deleted_at).filter_by(network_id=network_id))),
+            tuple(db.session.scalars(select(ApiToken.revoked_at).filter_by(network_id=network_id))),
+            tuple(db.session.scalars(select(ShareLink.revoked_at).filter_by(
+                network_id=network_id))),
+            db.session.scalar(select(func.count(ShareLink.id))),
+            db.session.scalar(select(func.count(CommissionRate.id))),
+            db.session.scalar(select(func.count(StatementPayment.id))))
 
 
 def _routes(app):
@@ -91,7 +100,8 @@ def _visit(client, app, rule, method, ids, form):
 FORM = {"name": "Hijack", "code": "HIJACK", "hostnames": "evil.example.net", "amount": "1",
         "email": "owner@example.com", "password": "long enough password", "reason": "x",
         "kind": "refund", "confirm": "yes", "username": "Hijack", "secret": "s" * 40,
-        "currency": "EUR", "first_day": "2026-11-01", "campaign": "1"}
+        "currency": "EUR", "first_day": "2026-11-01", "campaign": "1", "rate": "50",
+        "starts_on": "2026-09-01", "note": "x", "target": "creator:1", "show_names": "y"}
 
 
 def test_member_of_another_network_sees_and_changes_nothing(app, logged_in, network, their_network,

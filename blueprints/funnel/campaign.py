@@ -22,16 +22,16 @@ def campaign(network_id: int, campaign_id: int):
         Campaign, campaign_id, network.id).name
     form, scope = read_filters(network, request.args, today())
     detail = campaign_detail.detail(scope, campaign_id, today())
-    months = _months(detail.cohorts, today())
+    months = cohort_months(detail.cohorts, today())
     return render_template("funnel/campaign.html", network=network, name=name, form=form,
                            campaign_id=campaign_id, detail=detail, months=months,
                            converted=funnel.in_display_currency(network, detail.figures),
-                           chart=_chart(detail.days, scope.start, scope.end or today()),
+                           chart=players_chart(detail.days, scope.start, scope.end or today()),
                            server_filtered=bool(scope.server_id),
                            filter_args=filter_args(request.args))
 
 
-def _months(cohorts, now: date) -> int:
+def cohort_months(cohorts, now: date) -> int:
     """How many cohort columns there is data for: from the oldest cohort to this month."""
     if not cohorts:
         return 0
@@ -40,7 +40,7 @@ def _months(cohorts, now: date) -> int:
                (now.year - first.year) * 12 + now.month - first.month + 1)
 
 
-def _chart(days, start: date | None, end: date) -> dict | None:
+def players_chart(days, start: date | None, end: date) -> dict | None:
     """Stacked bars (integers) per day: new players below, returning above."""
     if not days:
         return None
