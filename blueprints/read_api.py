@@ -10,9 +10,10 @@ from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from blueprints.access import bearer_or_401
 from extensions import csrf, db, limiter
-from ledger import api_tokens, purchase_list, revenue, statements
+from ledger import api_tokens, campaign_detail, funnel, purchase_list, revenue, statements
 from ledger.servers import server_by_project_id
-from models import Creator
+from models import Campaign, Creator
+from models.activity import ORGANIC
 from money import from_minor
 
 bp = Blueprint("read_api", __name__, url_prefix="/api/v1")
@@ -54,13 +55,45 @@ def purchases():
     return jsonify(purchases=[_purchase(p) for p in page.purchases], next=page.older)
 
 
+@bp.get("/campaigns")
+def campaign_comparison():
+    """Each Campaign and organic (id and name null): the comparison page's figures."""
+    scope = _scope()
+    rows = funnel.comparison(scope, _today())
+    return jsonify(period=_period(scope), campaigns=[
+        {"id": row.campaign_id, **row.as_json()} for row in rows])
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+def campaign_funnel(campaign_id: int):
+    """One Campaign's page (0: organic): figures, players per day, time to first purchase,
+    cohorts."""
+    if campaign_id != ORGANIC:
+        campaign = db.session.get(Campaign, campaign_id)
+        if campaign is None or campaign.network_id != g.api_network_id:
+            abort(404, "no Campaign of this Network has that id")
+    scope = _scope()
+    detail = campaign_detail.detail(scope, campaign_id, _today())
+    median = detail.median_to_purchase
+    return jsonify(
+        period=_period(scope), campaign={"id": campaign_id or None, **detail.figures.as_json()},
+        gross=funnel.decimal_strings(detail.gross),
+        days=[{"day": day.isoformat(), "new_players": new, "returning_players": back}
+              for day, new, back in detail.days],
+        median_seconds_to_first_purchase=None if median is None else int(median.total_seconds()),
+        cohorts=[{"month": f"{c.month:%Y-%m}", "players": c.players,
+                  "net": {currency: [_money(v, currency) for v in values]
+                          for currency, values in sorted(c.net.items())}}
+                 for c in detail.cohorts])
+
+
 @bp.get("/creators/<int:creator_id>/statements")
 def creator_statements(creator_id: int):
     """The Creator's monthly statements, newest first (ledger/statements.py)."""
     creator = db.session.get(Creator, creator_id)
     if creator is None or creator.network_id != g.api_network_id:
         abort(404, "no Creator of this Network has that id")
-    today = datetime.now(timezone.utc).date()
+    today = _today()
     return jsonify(creator={"id": creator.id, "name": creator.name, "code": creator.code},
                    statements=[_statement(s) for s in statements.statements(creator, today)])
 
@@ -113,6 +146,10 @@ def _limit() -> int:
 
 
 # --- writing the answer -------------------------------------------------------------------
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
 
 def _period(scope: revenue.Scope) -> dict:
     return {"from": scope.start and scope.start.isoformat(),

@@ -22,6 +22,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "share.view",  # a share link: its token
     # the read API: Bearer Network API token
     "read_api.summary", "read_api.breakdown", "read_api.purchases", "read_api.creator_statements",
+    "read_api.campaign_comparison", "read_api.campaign_funnel",
 })
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # The one script allowed from outside: htmx, pinned by its Subresource Integrity hash in

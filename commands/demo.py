@@ -1,5 +1,5 @@
 """``flask demo``: fill a Network with realistic players, Campaigns, creators and purchases,
-joins over time and what each Campaign cost.
+joins over time, what each Campaign cost and each creator's commission.
 
 Everything goes through the ledger (record_joins, record_purchase, apply_reversal,
 add_cost), so the revenue and activity rollups stay exactly right.
@@ -8,6 +8,7 @@ import random
 import secrets
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import click
 from flask.cli import with_appcontext
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from events import Item, PurchaseEvent
 from extensions import db
-from ledger import accounts, costs
+from ledger import accounts, costs, statements
 from ledger.corrections import apply_reversal
 from ledger.players import record_joins
 from ledger.purchases import find_player, record_purchase
@@ -58,6 +59,7 @@ def demo(network_id, owner_email, password, purchases, days, seed):
     players = {s.id: _players(s, campaigns, rng, max(purchases // 8, 10), days, now)
                for s in servers}
     _costs(campaigns, rng, days, now)
+    _commissions(creators, rng, days, now)
     db.session.commit()
     late_joiners = _purchases(servers, players, creators, purchases, days, rng)
     for server, username in late_joiners:  # joining re-matches their purchases
@@ -146,6 +148,16 @@ def _costs(campaigns, rng, days, now) -> None:
             day = today - timedelta(days=rng.randrange(min(days, 90)))
             costs.add_cost(campaign, f"{rng.randrange(1000, 9999) / 100:.2f}", "USD", day,
                            actor="flask demo")
+
+
+def _commissions(creators, rng, days, now) -> None:
+    """Each creator: a rate from the start, and for some a raise halfway through."""
+    start = now.date() - timedelta(days=days)
+    for creator in creators:
+        rate = Decimal(rng.choice((5, 10, 15)))
+        statements.set_rate(creator, rate, start, None)
+        if rng.random() < 0.5:
+            statements.set_rate(creator, rate + 5, start + timedelta(days=days // 2), None)
 
 
 def _purchases(servers, players, creators, count, days, rng) -> set:

@@ -8,23 +8,12 @@ from flask.cli import with_appcontext
 from commands.accounts import _finish, _network, _run, campaigns_group, json_option
 from extensions import db
 from ledger import costs, funnel
+from money import from_minor
 from ledger.periods import Scope
 from ledger.servers import server_by_project_id
 from models import Campaign
-from money import from_minor
 
 CLI_ACTOR = "command line"
-
-
-def _amounts(values: dict[str, int]) -> dict[str, str]:
-    return {c: from_minor(amount, c) for c, amount in sorted(values.items())}
-
-
-def figures_json(row: funnel.CampaignFigures) -> dict:
-    return {"name": row.name, "new_players": row.new_players,
-            "returning_players": row.returning_players, "buyers": row.buyers,
-            "conversion": None if row.conversion is None else round(row.conversion, 4),
-            "net": _amounts(row.net), "cost": _amounts(row.cost)}
 
 
 @campaigns_group.command("stats")
@@ -46,7 +35,7 @@ def campaigns_stats(network, project_id, start, end, as_json):
         server_id = server.id
     scope = Scope(net.id, server_id, start and start.date(), end and end.date())
     rows = funnel.comparison(scope, datetime.now(timezone.utc).date())
-    data = {"campaigns": [figures_json(row) for row in rows]}
+    data = {"campaigns": [row.as_json() for row in rows]}
     if as_json:
         click.echo(json.dumps(data))
         return

@@ -28,6 +28,7 @@ from ledger.revenue import divide_rounded
 from models import ActivityDay, Network, Player, PlayerDay, Purchase, RevenueDay, Server
 from models.activity import ORGANIC
 from models.rollup import CAMPAIGN, MATCHED
+from money import from_minor
 
 
 @dataclass
@@ -59,6 +60,13 @@ class CampaignFigures:
     def per_buyer(self, amounts: dict[str, int]) -> dict[str, int]:
         return _per(amounts, self.buyers)
 
+    def as_json(self) -> dict:
+        """The figures as the CLI and the read API give them: amounts as decimal strings."""
+        return {"name": self.name, "new_players": self.new_players,
+                "returning_players": self.returning_players, "buyers": self.buyers,
+                "conversion": None if self.conversion is None else round(self.conversion, 4),
+                "net": decimal_strings(self.net), "cost": decimal_strings(self.cost)}
+
     @property
     def return_permille(self) -> dict[str, int]:
         """Net ÷ cost per currency, in tenths of a percent (1000 = paid for itself)."""
@@ -83,6 +91,10 @@ def in_display_currency(network: Network, row: CampaignFigures) -> InDisplay | N
     whole = cost.amount_minor and not net.missing and not cost.missing
     return InDisplay(net, cost, divide_rounded(1000 * net.amount_minor, cost.amount_minor)
                      if whole else None)
+
+
+def decimal_strings(amounts: dict[str, int]) -> dict[str, str]:
+    return {c: from_minor(amount, c) for c, amount in sorted(amounts.items())}
 
 
 def _per(amounts: dict[str, int], count: int) -> dict[str, int]:

@@ -107,3 +107,33 @@ def test_net_cost_and_return_in_the_display_currency(app, logged_in, server, fun
     html = logged_in.get(url).get_data(as_text=True)
     assert "net <strong>4.00 EUR</strong>" in html and "cost <strong>14.50 EUR</strong>" in html
     assert "return <strong>0.28×</strong>" in html
+
+
+def test_the_read_api_gives_the_comparison_and_a_campaigns_page(app, client, server, funnel_set,
+                                                                other_network):
+    from ledger import api_tokens
+
+    with app.app_context():
+        _, token = api_tokens.make(server.network_id, "sheet", None)
+        _, theirs = api_tokens.make(other_network.id, "theirs", None)
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    march = "from=2026-03-01&to=2026-04-30"
+    rows = client.get(f"/api/v1/campaigns?{march}", headers=headers).get_json()["campaigns"]
+    youtube = next(row for row in rows if row["name"] == "YouTube")
+    assert youtube == {"id": funnel_set.youtube, "name": "YouTube", "new_players": 2,
+                       "returning_players": 1, "buyers": 1, "conversion": 0.5,
+                       "net": {"USD": "16.00"}, "cost": {"USD": "30.00"}}
+    assert any(row["id"] is None and row["name"] is None for row in rows)  # organic
+    page = client.get(f"/api/v1/campaigns/{funnel_set.youtube}?{march}", headers=headers)
+    body = page.get_json()
+    assert body["gross"] == {"USD": "18.00"} and body["median_seconds_to_first_purchase"] == 86400
+    assert body["days"] == [{"day": "2026-03-01", "new_players": 1, "returning_players": 0},
+                            {"day": "2026-03-02", "new_players": 1, "returning_players": 1}]
+    assert body["cohorts"][0]["month"] == "2026-03" and body["cohorts"][0]["players"] == 2
+    assert body["cohorts"][0]["net"]["USD"][:2] == ["13.00", "3.00"]
+    assert client.get(f"/api/v1/campaigns/{ORGANIC}", headers=headers).status_code == 200
+    stranger = {"Authorization": f"Bearer {theirs}"}
+    assert client.get(f"/api/v1/campaigns/{funnel_set.youtube}",
+                      headers=stranger).status_code == 404
+    assert "YouTube" not in client.get("/api/v1/campaigns", headers=stranger).text

@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 
 from extensions import db
-from ledger import funnel, revenue
-from models import ActivityDay, Adjustment, Purchase
+from ledger import funnel, revenue, statements
+from models import ActivityDay, Adjustment, Creator, Purchase
 from tests.test_activity import assert_activity_exact
 from tests.test_corrections import assert_rollups_exact
 
@@ -31,6 +31,12 @@ def test_demo_creates_a_network_with_purchases(app, runner):
         assert sum(row.new_players for row in rows) > 0
         assert sum(row.returning_players for row in rows) > 0
         assert db.session.scalar(select(func.count(ActivityDay.id))) > 10
+        owed = {}  # every creator has a rate, and some are owed something
+        for creator in db.session.scalars(select(Creator)):
+            assert statements.rates(creator.id)
+            owed[creator.name] = sum(line.total for s in statements.statements(
+                creator, datetime.now(timezone.utc).date()) for line in s.lines)
+        assert any(total > 0 for total in owed.values())
 
 
 def test_demo_into_an_existing_network(app, runner, network):
