@@ -19,6 +19,10 @@ from worker.loop import deliver
 bp = Blueprint("notifications", __name__, url_prefix="/networks/<int:network_id>/notifications")
 
 
+# A destination's kind in URLs (its log, removing it): the model and what the owner calls it.
+DESTINATIONS = {"discord": (DiscordAlert, "Discord alert"), "webhook": (WebhookEndpoint, "Endpoint")}
+
+
 @bp.get("/")
 def index(network_id: int):
     return _page(network_or_404(network_id))
@@ -52,13 +56,6 @@ def test_discord(network_id: int, alert_id: int):
     return redirect(url_for("notifications.index", network_id=network.id))
 
 
-@bp.post("/discord/<int:alert_id>/delete")
-def delete_discord(network_id: int, alert_id: int):
-    network = owned_network_or_403(network_id)
-    alerts.delete(object_in_network_or_404(DiscordAlert, alert_id, network.id))
-    return committed("Discord alert removed.", "notifications.index", network_id=network.id)
-
-
 @bp.post("/webhooks")
 def add_endpoint(network_id: int):
     network = owned_network_or_403(network_id)
@@ -82,18 +79,19 @@ def rotate_endpoint(network_id: int, endpoint_id: int):
     return _secret_once(network, endpoint, secret)
 
 
-@bp.post("/webhooks/<int:endpoint_id>/delete")
-def delete_endpoint(network_id: int, endpoint_id: int):
+@bp.post("/<target>/<int:target_id>/delete")
+def delete(network_id: int, target: str, target_id: int):
     network = owned_network_or_403(network_id)
-    alerts.delete(object_in_network_or_404(WebhookEndpoint, endpoint_id, network.id))
-    return committed("Endpoint removed.", "notifications.index", network_id=network.id)
+    model, noun = DESTINATIONS.get(target) or abort(404)
+    alerts.delete(object_in_network_or_404(model, target_id, network.id))
+    return committed(f"{noun} removed.", "notifications.index", network_id=network.id)
 
 
 @bp.get("/<target>/<int:target_id>/log")
 def log(network_id: int, target: str, target_id: int):
     """A destination's latest sends: status, response, next retry."""
     network = network_or_404(network_id)
-    model = {"discord": DiscordAlert, "webhook": WebhookEndpoint}.get(target) or abort(404)
+    model, _ = DESTINATIONS.get(target) or abort(404)
     destination = object_in_network_or_404(model, target_id, network.id)
     return render_template("notifications/log.html", network=network, target=target,
                            destination=destination, sends=alerts.recent_sends(target, target_id))

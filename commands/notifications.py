@@ -58,8 +58,7 @@ def discord(network, url, servers, topics, min_amount, template, as_json):
 @with_appcontext
 def webhook(network, url, as_json):
     """Add an endpoint of your own to NETWORK; prints its signing secret (once)."""
-    network = _network(network)
-    endpoint = WebhookEndpoint(network_id=network.id)
+    endpoint = WebhookEndpoint(network_id=_network(network).id)
     secret = _checked(lambda: alerts.save_endpoint(endpoint, runtime.secret_box(), url, None,
                                                    current_app.config["OUTBOUND_ALLOW_PRIVATE"]))
     db.session.commit()

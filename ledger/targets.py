@@ -37,9 +37,10 @@ class IntegrationRef(NamedTuple):
     store: str
     secret_encrypted: bytes
     settings: dict
-    last_delivery_at: datetime | None = None
-    failures_in_row: int = 0
-    failing_since: datetime | None = None
+    # Its health, which a receipt may update (ledger.ingest._touch):
+    last_delivery_at: datetime | None
+    failures_in_row: int
+    failing_since: datetime | None
 
 
 def read(project_id: str, store: str) -> tuple[ServerRef | None, IntegrationRef | None]:

@@ -425,3 +425,20 @@ def test_a_discord_url_is_stored_encrypted(app, logged_in, network, fake):
         alert = db.session.scalars(db.select(DiscordAlert)).one()
         assert b"s3cr3t" not in bytes(alert.url_encrypted) and "s3cr3t" not in alert.url_hint
     assert alerts.hint("https://discord.com/api/webhooks/42/tok") == "discord.com/…/42"
+
+
+def test_an_owner_removes_a_discord_alert_and_an_endpoint(app, logged_in, network, fake):
+    add_discord(logged_in, network, fake.base + HOOK_PATH)
+    add_endpoint(logged_in, network, fake.base + "/hook")
+    with app.app_context():
+        alert_id = db.session.scalar(db.select(DiscordAlert.id))
+        endpoint_id = db.session.scalar(db.select(WebhookEndpoint.id))
+    base = f"/networks/{network}/notifications"
+    assert logged_in.post(f"{base}/colour/{alert_id}/delete").status_code == 404
+    done = logged_in.post(f"{base}/discord/{alert_id}/delete", follow_redirects=True)
+    assert "Discord alert removed." in done.text
+    done = logged_in.post(f"{base}/webhook/{endpoint_id}/delete", follow_redirects=True)
+    assert "Endpoint removed." in done.text
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(DiscordAlert.id))) == 0
+        assert db.session.scalar(db.select(db.func.count(WebhookEndpoint.id))) == 0
