@@ -1,9 +1,9 @@
 """HTTP layer: each module holds one feature's routes as ``bp``."""
-from blueprints import (api, auth, campaigns, creators, gateway, integrations, networks,
+from blueprints import (api, auth, campaigns, creators, gateway, home, integrations, networks,
                         notifications, players, plugin, revenue, servers, template_helpers, web,
                         webhooks)
 
-MODULES = (web, auth, networks, servers, campaigns, creators, players, api, webhooks, integrations,
+MODULES = (web, auth, home, networks, servers, campaigns, creators, players, api, webhooks, integrations,
            revenue, gateway, plugin, notifications)
 
 

@@ -49,3 +49,17 @@ def _bars(currency, points, monthly) -> dict:
                      "height": height, "label": label, "value": value})
     return {"currency": currency, "bars": bars, "top": top, "width": width * len(points),
             "height": CHART_HEIGHT, "first": points[0][0], "monthly": monthly}
+
+
+def sparkline(points: list[tuple[date, int]], width: int = 240, height: int = 48) -> dict:
+    """A small trend line: integer coordinates of an SVG polyline through ``points`` (day,
+    value), the highest value at the top and zero (or the lowest, when below) at the bottom."""
+    if not points:
+        return {"points": "", "width": width, "height": height}
+    values = [value for _, value in points]
+    low, high = min(min(values), 0), max(max(values), 1)
+    step = width // max(len(points) - 1, 1)
+    coords = [f"{i * step},{height - (value - low) * height // (high - low)}"
+              for i, value in enumerate(values)]
+    return {"points": " ".join(coords), "width": step * max(len(points) - 1, 1),
+            "height": height, "first": points[0][0], "last": points[-1][0], "high": high}
