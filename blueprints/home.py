@@ -2,9 +2,10 @@
 each store's health and, until it is done, the setup checklist. Queries: ledger/home.py."""
 from datetime import datetime, timezone
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 
 from blueprints.access import network_or_404
+from blueprints.flow import partial
 from blueprints.revenue.chart import sparkline
 from ledger import home, integrations
 
@@ -31,11 +32,7 @@ def show(network_id: int):
 
 @bp.get("/networks/<int:network_id>/home/latest")
 def latest(network_id: int):
-    """The latest purchases: the partial htmx polls; opened as a page, the home."""
+    """The latest purchases: the partial htmx polls while the home is open."""
     network = network_or_404(network_id)
-    if not request.headers.get("HX-Request"):
-        return redirect(url_for("home.show", network_id=network.id))
-    response = render_template("home/_latest.html", network=network,
-                               latest=home.latest_purchases(network.id),
-                               every=LATEST_EVERY_SECONDS)
-    return response, 200, {"Vary": "HX-Request"}
+    return partial("home/_latest.html", f"Latest purchases · {network.name}", network=network,
+                   latest=home.latest_purchases(network.id), every=LATEST_EVERY_SECONDS)
