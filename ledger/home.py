@@ -10,23 +10,15 @@ from datetime import date, timedelta
 from sqlalchemy import exists, func, select
 
 from extensions import db
-from ledger import exchange_rates, revenue
+from ledger import exchange_rates, revenue, revenue_groups
 from ledger.periods import Scope, start_of
 from ledger.purchase_list import PurchaseFilter, purchase_page
+from ledger.revenue_groups import Group
 from models import Campaign, Integration, Network, Player, Purchase, Server
 from models.rollup import CAMPAIGN, CREATOR
 
 PERIODS = {"1": "Today", "7": "7 days", "30": "30 days"}  # the revenue pages' period values
 TREND_DAYS = 7  # a trend line covers at least a week, even for "today"
-
-
-@dataclass
-class Top:
-    """The Campaign or creator with the most net revenue in the period."""
-
-    label: str
-    net: dict[str, int]  # per currency
-    converted: int | None = None  # in the display currency, when one is set
 
 
 @dataclass
@@ -37,8 +29,8 @@ class Glance:
     unmatched_converted: exchange_rates.Converted | None
     new_players: int
     new_buyers: int  # of the new players, those who bought in the period
-    top_campaign: Top | None
-    top_creator: Top | None
+    top_campaign: Group | None  # the Campaign with the most net in the period
+    top_creator: Group | None
     trend_currency: str | None  # the currency the trend is drawn in
     trend: list[tuple[date, int]] = field(default_factory=list)
 
@@ -94,23 +86,10 @@ def _new_players(network_id: int, start: date) -> tuple[int, int]:
     return int(players), int(buyers or 0)
 
 
-def _top(network: Network, scope: Scope, by: str) -> Top | None:
-    """The row of ``by`` (Campaign, creator) with the most net: converted to the display
-    currency when there is one, otherwise in the currency with the most purchases."""
-    tops: dict[object, Top] = {}
-    for row in revenue.breakdown(scope, by):
-        if row.key:  # 0: purchases without a Campaign (creator)
-            top = tops.setdefault(row.key, Top(row.label or "—", {}))
-            top.net[row.currency] = top.net.get(row.currency, 0) + row.net
-    if not tops:
-        return None
-    for top in tops.values():
-        converted = exchange_rates.converted_total(network, top.net)
-        top.converted = converted.amount_minor if converted and not converted.missing else None
-    if network.display_currency and all(t.converted is not None for t in tops.values()):
-        return max(tops.values(), key=lambda t: t.converted)
-    lead = _leading_currency(revenue.headline(scope))
-    return max(tops.values(), key=lambda t: t.net.get(lead, 0))
+def _top(network: Network, scope: Scope, by: str) -> Group | None:
+    """The Campaign (creator) with the most net, ordered as the revenue overview's table."""
+    groups = revenue_groups.grouped(revenue.breakdown(scope, by), network, "-net")
+    return next((group for group in groups if group.key), None)  # 0: none
 
 
 def _leading_currency(totals) -> str | None:

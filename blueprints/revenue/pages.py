@@ -11,7 +11,7 @@ from blueprints.revenue.chart import charts
 from blueprints.revenue.export import csv_lines
 from blueprints.revenue.forms import PeriodForm, PurchaseFilterForm
 from extensions import db
-from ledger import exchange_rates, purchase_list, revenue
+from ledger import exchange_rates, purchase_list, revenue, revenue_groups
 from models import Campaign, Creator
 
 PAGE_SIZE = 50
@@ -29,9 +29,22 @@ def overview(network_id=None, server_id=None):
     scope = _scope(form, network, server)
     totals = revenue.headline(scope)
     converted = exchange_rates.converted_total(network, {t.currency: t.net for t in totals})
+    all_charts = charts(scope)
+    chart = _chosen_chart(all_charts, network)
     return render_template("revenue/overview.html", network=network, server=server, form=form,
-                           totals=totals, converted=converted, tables=_tables(scope, server),
-                           charts=charts(scope))
+                           totals=totals, converted=converted,
+                           tables=_tables(scope, network, server), charts=all_charts,
+                           chart=chart)
+
+
+def _chosen_chart(all_charts: list[dict], network) -> dict | None:
+    """The chart of the currency asked for (?chart=EUR), else of the display currency, else
+    of the currency with the most net revenue in the period."""
+    by_currency = {c["currency"]: c for c in all_charts}
+    for wanted in (request.args.get("chart"), network.display_currency):
+        if wanted in by_currency:
+            return by_currency[wanted]
+    return max(all_charts, key=lambda c: sum(b["value"] for b in c["bars"]), default=None)
 
 
 @bp.get("/networks/<int:network_id>/revenue/purchases")
@@ -121,14 +134,15 @@ def _purchase_filter(form, scope) -> purchase_list.PurchaseFilter:
         creator_id=int(creator) if creator else None, player=_clean(form, "player") or None)
 
 
-def _tables(scope, server):
+def _tables(scope, network, server):
     tables = []
     for by, title in BREAKDOWNS:
         if by == "server" and server is not None:
             continue
         sort = request.args.get(f"sort_{by}", "-net")
-        rows = revenue.items(scope, sort) if by == "item" else revenue.breakdown(scope, by, sort)
-        tables.append({"by": by, "title": title, "rows": rows, "sort": sort})
+        rows = revenue.items(scope) if by == "item" else revenue.breakdown(scope, by)
+        tables.append({"by": by, "title": title, "sort": sort,
+                       "rows": revenue_groups.grouped(rows, network, sort)})
     return tables
 
 
@@ -157,7 +171,7 @@ def args_url(**changes) -> str:
         else:
             args[key] = value
     sorts = tuple(f"sort_{by}" for by, _ in BREAKDOWNS)
-    return _link(request.endpoint, args, FILTER_ARGS + PAGE_ARGS + sorts)
+    return _link(request.endpoint, args, FILTER_ARGS + PAGE_ARGS + sorts + ("chart",))
 
 
 def export_url() -> str:
