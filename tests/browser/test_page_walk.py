@@ -4,7 +4,8 @@ on a laptop (1280 × 800) and a phone (390 × 844). On every page:
 - nothing scrolls sideways: document.documentElement.scrollWidth <= the viewport's width;
 - axe-core (vendored in tests/browser/vendor/, so no network is needed) reports no serious
   or critical violation;
-- the console shows no error, except the htmx CDN being unreachable offline.
+- the console shows no error, except the htmx CDN being unreachable offline;
+- on the phone, every button, field, menu, tab and pager link is at least 44 px high.
 
 Screenshots of the home, the revenue overview, the purchase list and the integrations page
 at both sizes land in screenshots/walk-<size>-<page>.png.
@@ -19,6 +20,13 @@ from tests.browser.walk import demo_ids, demo_tally, is_offline_cdn, log_in, pag
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 SERIOUS = ("serious", "critical")
+# Controls a thumb must hit on a phone (links inside running text are exempt, as in WCAG).
+TAP_TARGETS = """() => Array.from(document.querySelectorAll(
+    'button, select, summary, input:not([type=hidden]):not([type=checkbox]):not([type=radio]),'
+    + ' .menu a, .tabs a, .pager a'))
+  .filter(el => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')
+  .map(el => [el.outerHTML.slice(0, 80), Math.round(el.getBoundingClientRect().height)])
+  .filter(([, height]) => height < 44)"""
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +76,9 @@ def test_every_page_fits_is_accessible_and_has_a_clean_console(browser, demo, si
             if width > SIZES[size]["width"]:
                 found.append(f"scrolls sideways: {width} px wide")
             found += axe_problems(page)
+            if size == "phone":
+                found += [f"tap target {height} px high: {html}"
+                          for html, height in page.evaluate(TAP_TARGETS)]
             if found:
                 problems[url] = found
             if url in shots:
