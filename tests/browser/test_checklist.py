@@ -26,6 +26,17 @@ def go_home(page):
     page.get_by_role("heading", name="Block Party", exact=True).wait_for()
 
 
+def sign_up_with_a_network(page, base: str):
+    """The first visit: the owner account, then the Network "Block Party"."""
+    page.goto(base)
+    page.get_by_label("Email").fill("owner@example.net")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Repeat password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_label("Name").fill("Block Party")
+    page.get_by_role("button", name="Create Network").click()
+
+
 def join(base: str, key: str, username: str, hostname: str | None = None):
     body = json.dumps({"username": username, "hostname": hostname}).encode()
     return post(base + "/api/v1/players/join", body, {"Authorization": f"Bearer {key}"})
@@ -39,13 +50,7 @@ def purchase(url: str, secret: str, transaction_id: str, username: str):
 
 def test_checklist_advances_through_the_real_flow(page, live_tally):
     app = live_tally.app()
-    page.goto(live_tally.url)
-    page.get_by_label("Email").fill("owner@example.net")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Repeat password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_label("Name").fill("Block Party")
-    page.get_by_role("button", name="Create Network").click()
+    sign_up_with_a_network(page, live_tally.url)
     go_home(page)
     assert done(page) == []
     expect(page.locator("#latest-purchases")).to_contain_text("No purchases yet")
@@ -104,13 +109,7 @@ def test_checklist_advances_through_the_real_flow(page, live_tally):
 def test_latest_purchases_refresh_while_the_home_is_open(page, live_tally):
     """The htmx poll brings a purchase sent after the page was opened, without a reload."""
     app = live_tally.app()
-    page.goto(live_tally.url)
-    page.get_by_label("Email").fill("owner@example.net")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Repeat password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_label("Name").fill("Block Party")
-    page.get_by_role("button", name="Create Network").click()
+    sign_up_with_a_network(page, live_tally.url)
     page.get_by_label("Server name").fill("Lobby")
     page.get_by_role("button", name="Create Server").click()
     page.get_by_role("link", name="Done").click()
