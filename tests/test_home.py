@@ -146,3 +146,51 @@ def test_home_of_another_network_is_404(logged_in, other_network):
     assert logged_in.get(f"/networks/{other_network.id}/home").status_code == 404
     assert logged_in.get(f"/networks/{other_network.id}/home/latest",
                          headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_new_players_and_conversion_count_only_the_period(app, server, sales):
+    """Players first seen before the period are not new; a new player who has not bought
+    lowers the conversion."""
+    from datetime import datetime, timezone
+
+    from ledger import home
+    from models import Player
+    from tests.revenue_data import add_player
+
+    with app.app_context():
+        anna = db.session.query(Player).filter_by(username="Anna").one()
+        anna.first_seen = utcnow() - timedelta(days=10)  # joined before the last 7 days
+        add_player(server.id, "Newbie")  # joined now, bought nothing
+        db.session.commit()
+        today = datetime.now(timezone.utc).date()
+        network = db.session.get(Network, server.network_id)
+        week = home.glance(network, "7", today)
+        assert (week.new_players, week.new_buyers) == (2, 1)  # Steve bought, Newbie did not
+        assert week.conversion_permille == 500
+        month = home.glance(network, "30", today)
+        assert (month.new_players, month.new_buyers) == (3, 2)
+        assert home.glance(network, "bogus", today).scope == week.scope  # falls back to 7 days
+
+
+def test_breakdown_groups_sort_by_converted_net_only_when_every_row_has_one(app, server, sales):
+    from datetime import datetime, timezone
+
+    from ledger import revenue, revenue_groups
+    from ledger.periods import Scope
+
+    with app.app_context():
+        network = db.session.get(Network, server.network_id)
+        rows = revenue.breakdown(Scope(network.id, start=datetime.now(timezone.utc).date()
+                                       - timedelta(days=6)), "store")
+        exchange_rates.set_display_currency(network, "EUR")
+        db.session.flush()
+        # No USD rate: craftingstore (EUR only) has a converted net, tebex does not; the order
+        # stays by USD first, then EUR.
+        groups = revenue_groups.grouped(rows, network, "-net")
+        assert [g.label for g in groups] == ["tebex", "custom", "craftingstore"]
+        assert groups[2].converted == {"gross": 2000, "net": 0} and groups[0].converted is None
+        exchange_rates.set_rate(network.id, "USD", exchange_rates.Decimal("2"))
+        groups = revenue_groups.grouped(rows, network, "net")  # ascending, converted
+        assert [(g.label, g.converted["net"]) for g in groups] == [
+            ("craftingstore", 0), ("custom", 1500), ("tebex", 2900)]
+        db.session.rollback()
