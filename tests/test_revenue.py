@@ -125,7 +125,7 @@ def test_breakdowns(app, logged_in, server, sales):
     by_purchases = page(logged_in, f"/networks/{server.network_id}/revenue?period=7"
                                    "&sort_server=purchases")
     assert [row[0] for row in table(by_purchases, "server")] == ["Survival", "Lobby"]
-    # One chart, of the currency with the most net (USD), and links to the others'.
+    # One chart, of the currency with the most purchases (USD), and links to the others'.
     assert html.count("<svg") == 1 and "<rect" in html and "style=" not in html.split("<main")[1]
     assert 'aria-label="Net revenue per day in USD"' in html and "chart=EUR" in html
     eur = page(logged_in, f"/networks/{server.network_id}/revenue?period=7&chart=EUR")

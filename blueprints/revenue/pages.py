@@ -30,21 +30,22 @@ def overview(network_id=None, server_id=None):
     totals = revenue.headline(scope)
     converted = exchange_rates.converted_total(network, {t.currency: t.net for t in totals})
     all_charts = charts(scope)
-    chart = _chosen_chart(all_charts, network)
+    chart = _chosen_chart(all_charts, network, totals)
     return render_template("revenue/overview.html", network=network, server=server, form=form,
                            totals=totals, converted=converted,
                            tables=_tables(scope, network, server), charts=all_charts,
                            chart=chart)
 
 
-def _chosen_chart(all_charts: list[dict], network) -> dict | None:
+def _chosen_chart(all_charts: list[dict], network, totals) -> dict | None:
     """The chart of the currency asked for (?chart=EUR), else of the display currency, else
-    of the currency with the most net revenue in the period."""
+    of the currency with the most purchases in the period."""
     by_currency = {c["currency"]: c for c in all_charts}
-    for wanted in (request.args.get("chart"), network.display_currency):
+    leading = [t.currency for t in sorted(totals, key=lambda t: -t.purchases)]
+    for wanted in (request.args.get("chart"), network.display_currency, *leading):
         if wanted in by_currency:
             return by_currency[wanted]
-    return max(all_charts, key=lambda c: sum(b["value"] for b in c["bars"]), default=None)
+    return all_charts[0] if all_charts else None
 
 
 @bp.get("/networks/<int:network_id>/revenue/purchases")
