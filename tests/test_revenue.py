@@ -14,9 +14,10 @@ from tests.revenue_data import event
 
 
 def figures(html: str) -> dict:
-    """{currency: {figure: text}} from the headline cards."""
-    return {m[1]: dict(re.findall(r'data-figure="(\w+)">([^<]*)<', m[2]))
-            for m in re.finditer(r'data-currency="(\w+)"(.*?)</section>', html, re.S)}
+    """{currency: {figure: text}} from the headline: a card for one currency, a table row
+    per currency for several."""
+    return {m[1]: dict(re.findall(r'data-figure="(\w+)">(?:<strong>)?([^<]*)<', m[2]))
+            for m in re.finditer(r'data-currency="(\w+)"(.*?)</(?:section|tr)>', html, re.S)}
 
 
 def table(html: str, by: str) -> list[list[str]]:
