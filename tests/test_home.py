@@ -194,3 +194,15 @@ def test_breakdown_groups_sort_by_converted_net_only_when_every_row_has_one(app,
         assert [(g.label, g.converted["net"]) for g in groups] == [
             ("craftingstore", 0), ("custom", 1500), ("tebex", 2900)]
         db.session.rollback()
+
+
+@pytest.mark.parametrize("path, says", [
+    ("/networks/{n}/revenue", "No purchases in this period. Choose a longer period"),
+    ("/networks/{n}/revenue/purchases", "Choose a longer period or clear a filter"),
+    ("/servers/{s}/players", "Install the plugin"),
+    ("/servers/{s}/integrations/custom/deliveries", "No deliveries yet. Put the webhook URL"),
+    ("/networks/{n}/campaigns/", "Add the first one below"),
+])
+def test_empty_pages_say_what_to_do_next(logged_in, server, path, says):
+    html = page(logged_in, path.format(n=server.network_id, s=server.id))
+    assert re.search(r'class="empty">[^<]*' + re.escape(says), html), html[-2000:]
