@@ -109,7 +109,8 @@ def _trend(network: Network, scope: Scope, today: date, totals) -> tuple[str | N
             if day in per_day:
                 per_day[day][currency] = net
     if network.display_currency:
-        values = [exchange_rates.converted_total(network, per_day[day]) for day in days]
+        known = exchange_rates.rates(network.id)
+        values = [exchange_rates.converted_total(network, per_day[day], known) for day in days]
         if not any(v.missing for v in values):
             return network.display_currency, [(d, v.amount_minor) for d, v in zip(days, values)]
     lead = _leading_currency(totals) or sorted(series)[0]

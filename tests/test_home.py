@@ -69,8 +69,10 @@ def test_home_leads_with_the_converted_total(app, logged_in, server, sales):
         exchange_rates.set_display_currency(network, "EUR")
         exchange_rates.set_rate(network.id, "USD", exchange_rates.Decimal("0.5"))
         db.session.commit()
-    home = home_figures(page(logged_in, f"/networks/{server.network_id}/home?period=7"))
+    html = page(logged_in, f"/networks/{server.network_id}/home?period=7")
+    home = home_figures(html)
     overview = figures(page(logged_in, f"/networks/{server.network_id}/revenue?period=7"))
+    assert "Net revenue per day (EUR)" in html and "highest 13.25 EUR" in html  # all yesterday
     converted = re.search(r'data-figure="converted">([^<]*)<',
                           page(logged_in, f"/networks/{server.network_id}/revenue?period=7"))[1]
     assert home["converted"] == converted == "13.25 EUR"  # 3.00 + 20.50 / 2
