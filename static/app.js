@@ -28,3 +28,7 @@ document.addEventListener("click", function (event) {
   button.setAttribute("aria-expanded", String(open));
   menu.classList.toggle("open", open);
 });
+// Sections marked data-fold-on-phone start folded on a narrow screen.
+if (window.matchMedia("(max-width: 760px)").matches) {
+  document.querySelectorAll("details[data-fold-on-phone]").forEach(function (d) { d.open = false; });
+}
