@@ -34,6 +34,8 @@ def test_signing_in_lands_on_the_home_of_ones_only_network(client, auth, network
         accounts.create_network(db.session.get(User, 1), "Second")
         db.session.commit()
     assert client.get("/").headers["Location"] == "/networks/"
+    listed = client.get("/networks/").get_data(as_text=True)  # each name opens its home
+    assert f'href="/networks/{network}/home"' in listed
 
 
 @pytest.mark.parametrize("period", ["1", "7", "30"])
