@@ -1,5 +1,5 @@
 """The navigation on a phone (390 × 844) folds behind a Menu button that a keyboard can open;
-on a laptop it is shown whole. The Network › Server context stays visible on both."""
+on a laptop it is shown whole, after a skip link. The Network › Server context stays visible."""
 from playwright.sync_api import expect
 
 from tests.browser.test_page_walk import axe_problems
@@ -40,6 +40,12 @@ def test_menu_folds_on_a_phone_and_not_on_a_laptop(browser, tmp_path):
         log_in(page, tally.url)
         page.goto(f"{tally.url}/servers/{server_id}/players")
         expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+        page.keyboard.press("Tab")  # the first stop skips the navigation
+        skip = page.get_by_role("link", name="Skip to content")
+        expect(skip).to_be_focused()
+        expect(skip).to_be_in_viewport()
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "main"
         expect(page.get_by_role("navigation", name="Server").get_by_role(
             "link", name="Integrations")).to_be_visible()
         laptop.close()
