@@ -143,6 +143,7 @@ def test_converted_total(app, logged_in, server, sales):
     assert logged_in.post(url + "/display", data={"display_currency": "usd"}).status_code == 302
     html = page(logged_in, f"/networks/{server.network_id}/revenue?period=7")
     assert 'data-figure="converted">20.50 USD<' in html and "(no exchange rate): EUR" in html
+    assert 'aria-label="Net revenue per day in USD"' in html  # no EUR rate: no converted series
     # It leads; the figures per currency open on demand.
     assert html.index('data-figure="converted"') < html.index("<details") < html.index(
         'data-currency="EUR"')
@@ -154,6 +155,9 @@ def test_converted_total(app, logged_in, server, sales):
     assert "1.1" in page(logged_in, url)
     html = page(logged_in, f"/networks/{server.network_id}/revenue?period=7")
     assert 'data-figure="converted">23.80 USD<' in html  # 20.50 + 3.00 * 1.1
+    # The chart leads with every currency converted (all of yesterday), each one on demand.
+    assert "(every currency in USD)," in html and "highest 23.80 USD" in html
+    assert html.count("<svg") == 1 and "chart=EUR" in html and "chart=USD" in html
     # Breakdowns gain the converted net and sort by it: tebex 3.00 * 1.1 + 13.00 USD.
     assert [[row[0], row[-1]] for row in table(html, "store")] == [
         ["tebex", "16.30 USD"], ["custom", "7.50 USD"], ["craftingstore", "0.00 USD"]]

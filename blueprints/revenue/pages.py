@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from blueprints.access import network_or_404, server_or_404
 from blueprints.revenue import bp
-from blueprints.revenue.chart import charts
+from blueprints.revenue.chart import ALL, charts
 from blueprints.revenue.export import csv_lines
 from blueprints.revenue.forms import PeriodForm, PurchaseFilterForm
 from extensions import db
@@ -29,7 +29,7 @@ def overview(network_id=None, server_id=None):
     scope = _scope(form, network, server)
     totals = revenue.headline(scope)
     converted = exchange_rates.converted_total(network, {t.currency: t.net for t in totals})
-    all_charts = charts(scope)
+    all_charts = charts(scope, network)
     chart = _chosen_chart(all_charts, network, totals)
     return render_template("revenue/overview.html", network=network, server=server, form=form,
                            totals=totals, converted=converted,
@@ -38,13 +38,13 @@ def overview(network_id=None, server_id=None):
 
 
 def _chosen_chart(all_charts: list[dict], network, totals) -> dict | None:
-    """The chart of the currency asked for (?chart=EUR), else of the display currency, else
-    of the currency with the most purchases in the period."""
-    by_currency = {c["currency"]: c for c in all_charts}
+    """The series asked for (?chart=EUR, or "all": converted), else every currency converted,
+    else the display currency's, else that of the currency with the most purchases."""
+    by_key = {c["key"]: c for c in all_charts}
     leading = [t.currency for t in sorted(totals, key=lambda t: -t.purchases)]
-    for wanted in (request.args.get("chart"), network.display_currency, *leading):
-        if wanted in by_currency:
-            return by_currency[wanted]
+    for wanted in (request.args.get("chart"), ALL, network.display_currency, *leading):
+        if wanted in by_key:
+            return by_key[wanted]
     return all_charts[0] if all_charts else None
 
 

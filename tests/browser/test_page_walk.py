@@ -127,13 +127,15 @@ def test_every_page_fits_is_accessible_and_has_a_clean_console(browser, demo, si
         log_in(page, demo.url)
         for url in urls:
             walker.visit(url, shots.get(url))
-        # Again with a display currency: the converted total leads (GBP has no rate here).
-        with display_currency(demo, "EUR", {"USD": "0.92", "RUB": "0.0098"}):
+        # Again with a display currency and every rate: the converted total, chart series
+        # and breakdown column lead.
+        with display_currency(demo, "EUR", {"USD": "0.92", "RUB": "0.0098", "GBP": "1.17"}):
             n, s = ids["network_id"], ids["server_id"]
             walker.visit(f"/networks/{n}/home", "home-converted")
             walker.visit(f"/networks/{n}/revenue", "revenue-overview-converted")
             page.get_by_text("Figures per currency").click()  # the detail opens on demand
             expect(page.locator('[data-currency="GBP"]')).to_be_visible()
+            expect(page.locator("figure.chart figcaption")).to_contain_text("every currency in EUR")
             walker.visit(f"/servers/{s}/revenue")
     finally:
         context.close()
