@@ -1,9 +1,9 @@
 """HTTP layer: each module holds one feature's routes as ``bp``."""
-from blueprints import (api, api_tokens, auth, campaigns, creators, funnel, gateway,
+from blueprints import (api, api_tokens, auth, campaigns, creators, funnel, gateway, home,
                         integrations, networks, notifications, players, plugin, read_api, revenue,
                         servers, share, template_helpers, web, webhooks)
 
-MODULES = (web, auth, networks, servers, campaigns, funnel, creators, players, api, webhooks,
+MODULES = (web, auth, home, networks, servers, campaigns, funnel, creators, players, api, webhooks,
            integrations, revenue, gateway, plugin, notifications, read_api, api_tokens, share)
 
 

@@ -120,5 +120,5 @@ def safe_next(target: str | None) -> str:
     """
     path = _CONTROL.sub("", target or "")
     if not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return url_for("networks.index")
+        return url_for("web.index")
     return path

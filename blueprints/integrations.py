@@ -11,6 +11,7 @@ from markupsafe import Markup
 import providers
 import runtime
 from blueprints.access import is_owner, owned_server_or_403, server_or_404
+from blueprints.flow import partial
 from extensions import db
 from ledger import deliveries, ingest, rejections, replay
 from ledger import integrations as service
@@ -30,7 +31,8 @@ def index(server_id: int):
 def card(server_id: int, store: str):
     """The card body, polled every 3 s while waiting for the first delivery."""
     server, module = server_or_404(server_id), _module(store)
-    return render_template(_card_templates(module), **_card(server, module), body_only=True)
+    return partial(_card_templates(module), f"{module.TITLE} on {server.name}",
+                   **_card(server, module), body_only=True)
 
 
 @bp.post("/<store>/connect")

@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 
 from blueprints.access import server_or_404
+from blueprints.flow import partial
 from ledger import deliveries, game_server
 
 bp = Blueprint("plugin", __name__)
@@ -25,8 +26,8 @@ def jar():
 def status(server_id: int):
     """The Server page's plugin status, polled while the page is open."""
     server = server_or_404(server_id)
-    return render_template("servers/_plugin_status.html", server=server,
-                           plugin_status=game_server.status(server.id))
+    return partial("servers/_plugin_status.html", f"Plugin status of {server.name}",
+                   server=server, plugin_status=game_server.status(server.id))
 
 
 @bp.get("/servers/<int:server_id>/plugin/calls")

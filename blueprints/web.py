@@ -33,6 +33,10 @@ HSTS = "max-age=31536000"
 
 @bp.get("/")
 def index():
+    """Where signing in lands: the home of the user's one Network, or the list of several."""
+    ids = accounts.network_ids(current_user.id)
+    if len(ids) == 1:
+        return redirect(url_for("home.show", network_id=ids[0]))
     return redirect(url_for("networks.index"))
 
 

@@ -83,6 +83,12 @@ def create_network(owner: User, name: str) -> Network:
     return network
 
 
+def network_ids(user_id: int, limit: int = 2) -> list[int]:
+    """Up to ``limit`` ids of the Networks the user is in (where signing in lands)."""
+    return list(db.session.scalars(select(Membership.network_id).filter_by(user_id=user_id)
+                                   .order_by(Membership.network_id).limit(limit)))
+
+
 def find_network(ref: str) -> Network:
     """A Network by id or exact name (for the CLI)."""
     network = db.session.get(Network, int(ref)) if ref.isdigit() else None

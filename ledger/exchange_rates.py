@@ -82,12 +82,14 @@ def convert(amount_minor: int, currency: str, nanos: int, target: str) -> int:
         return int(value.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
-def converted_total(network: Network, amounts: dict[str, int]) -> Converted | None:
-    """Sum of ``amounts`` (currency -> minor units) in the display currency, or None if unset."""
+def converted_total(network: Network, amounts: dict[str, int],
+                    known: dict[str, int] | None = None) -> Converted | None:
+    """Sum of ``amounts`` (currency -> minor units) in the display currency, or None if unset.
+    ``known``: the Network's rates, when the caller converts many sums (read once)."""
     target = network.display_currency
     if not target:
         return None
-    known = rates(network.id)
+    known = rates(network.id) if known is None else known
     result = Converted(target)
     for currency, amount in sorted(amounts.items()):
         if currency == target:

@@ -18,3 +18,17 @@ document.addEventListener("submit", function (event) {
     event.stopPropagation();  // also keeps htmx (hx-post) from sending the form
   }
 }, true);
+// The phone menu: the Menu button folds the navigation in and out (without JS it stays open).
+document.documentElement.classList.add("js");
+document.addEventListener("click", function (event) {
+  var button = event.target.closest(".menu-toggle");
+  if (!button) return;
+  var menu = document.getElementById(button.getAttribute("aria-controls"));
+  var open = button.getAttribute("aria-expanded") !== "true";
+  button.setAttribute("aria-expanded", String(open));
+  menu.classList.toggle("open", open);
+});
+// Sections marked data-fold-on-phone start folded on a narrow screen.
+if (window.matchMedia("(max-width: 760px)").matches) {
+  document.querySelectorAll("details[data-fold-on-phone]").forEach(function (d) { d.open = false; });
+}

@@ -116,7 +116,7 @@ def test_login_never_redirects_off_the_host(client, owner, next_url):
     data = {"email": OWNER_EMAIL, "password": OWNER_PASSWORD}
     response = client.post(f"/login?next={next_url}", data=data)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/networks/"
+    assert response.headers["Location"] == "/"
 
 
 def test_login_keeps_a_path_on_this_host(client, owner):

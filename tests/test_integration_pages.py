@@ -64,10 +64,13 @@ def test_connect_shows_url_and_secret_once_then_polls_until_first_delivery(app, 
 
     # Never shown again: not on the page, not on the polled card.
     assert secret not in logged_in.get(url(server)).get_data(as_text=True)
-    card = logged_in.get(url(server, "custom/card")).get_data(as_text=True)
+    card = logged_in.get(url(server, "custom/card"), headers={"HX-Request": "true"}
+                         ).get_data(as_text=True)  # as htmx polls it: the card's body alone
     assert secret not in card
     assert "Waiting for the first delivery…" in card and 'hx-trigger="every 3s"' in card
     assert card.lstrip().startswith('<div class="integration-body" id="integration-custom-body"')
+    page = logged_in.get(url(server, "custom/card")).get_data(as_text=True)  # opened directly
+    assert "<title>Custom webhook on Lobby" in page and secret not in page
 
     assert post_custom(logged_in, server, ORDER, secret).json == {"status": "accepted"}
     card = logged_in.get(url(server, "custom/card")).get_data(as_text=True)

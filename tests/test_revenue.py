@@ -14,9 +14,10 @@ from tests.revenue_data import event
 
 
 def figures(html: str) -> dict:
-    """{currency: {figure: text}} from the headline cards."""
-    return {m[1]: dict(re.findall(r'data-figure="(\w+)">([^<]*)<', m[2]))
-            for m in re.finditer(r'data-currency="(\w+)"(.*?)</section>', html, re.S)}
+    """{currency: {figure: text}} from the headline: a card for one currency, a table row
+    per currency for several."""
+    return {m[1]: dict(re.findall(r'data-figure="(\w+)">(?:<strong>)?([^<]*)<', m[2]))
+            for m in re.finditer(r'data-currency="(\w+)"(.*?)</(?:section|tr)>', html, re.S)}
 
 
 def table(html: str, by: str) -> list[list[str]]:
@@ -52,11 +53,10 @@ def test_headline_figures_then_rematch(app, logged_in, server, sales):
     assert after["USD"]["unmatched"] == "0.0%"
     assert after["USD"]["net"] == "20.50 USD"
     html = page(logged_in, url)
+    # Each Campaign once, its currencies inside; by net in USD (the most purchases) first.
     assert table(html, "campaign") == [
-        ["No Campaign", "EUR", "1", "3.00 EUR", "0.00 EUR", "3.00 EUR"],
-        ["YouTube", "EUR", "1", "20.00 EUR", "20.00 EUR", "0.00 EUR"],
-        ["YouTube", "USD", "2", "17.50 USD", "0.00 USD", "17.50 USD"],
-        ["No Campaign", "USD", "1", "5.00 USD", "2.00 USD", "3.00 USD"],
+        ["YouTube", "3", "20.00 EUR\n17.50 USD", "20.00 EUR\n0.00 USD", "0.00 EUR\n17.50 USD"],
+        ["No Campaign", "2", "3.00 EUR\n5.00 USD", "0.00 EUR\n2.00 USD", "3.00 EUR\n3.00 USD"],
     ]
 
 
@@ -101,40 +101,53 @@ def test_breakdowns(app, logged_in, server, sales):
         revenue_data.ghost_joins(server.id, sales.youtube)
     html = page(logged_in, f"/networks/{server.network_id}/revenue?period=7")
     assert table(html, "creator") == [
-        ["No creator code", "EUR", "2", "23.00 EUR", "20.00 EUR", "3.00 EUR"],
-        ["No creator code", "USD", "2", "12.50 USD", "2.00 USD", "10.50 USD"],
-        ["Alex", "USD", "1", "10.00 USD", "0.00 USD", "10.00 USD"],
+        ["No creator code", "4", "23.00 EUR\n12.50 USD", "20.00 EUR\n2.00 USD",
+         "3.00 EUR\n10.50 USD"],
+        ["Alex", "1", "10.00 USD", "0.00 USD", "10.00 USD"],
     ]
     assert table(html, "store") == [
-        ["tebex", "EUR", "1", "3.00 EUR", "0.00 EUR", "3.00 EUR"],
-        ["craftingstore", "EUR", "1", "20.00 EUR", "20.00 EUR", "0.00 EUR"],
-        ["tebex", "USD", "2", "15.00 USD", "2.00 USD", "13.00 USD"],
-        ["custom", "USD", "1", "7.50 USD", "0.00 USD", "7.50 USD"],
+        ["tebex", "3", "3.00 EUR\n15.00 USD", "0.00 EUR\n2.00 USD", "3.00 EUR\n13.00 USD"],
+        ["custom", "1", "7.50 USD", "0.00 USD", "7.50 USD"],
+        ["craftingstore", "1", "20.00 EUR", "20.00 EUR", "0.00 EUR"],
     ]
+    # No USD: then by EUR.
     assert table(html, "item") == [
-        ["Rank", "EUR", "1", "1", "20.00 EUR", "20.00 EUR"],
-        ["Coins", "EUR", "1", "1", "3.00 EUR", "3.00 EUR"],
-        ["Key", "USD", "2", "3", "12.50 USD", "12.50 USD"],
-        ["VIP", "USD", "1", "1", "10.00 USD", "10.00 USD"],
+        ["Key", "2", "3", "12.50 USD", "12.50 USD"],
+        ["VIP", "1", "1", "10.00 USD", "10.00 USD"],
+        ["Rank", "1", "1", "20.00 EUR", "20.00 EUR"],
+        ["Coins", "1", "1", "3.00 EUR", "3.00 EUR"],
     ]
     assert table(html, "server") == [
-        ["Survival", "EUR", "1", "3.00 EUR", "0.00 EUR", "3.00 EUR"],
-        ["Lobby", "EUR", "1", "20.00 EUR", "20.00 EUR", "0.00 EUR"],
-        ["Lobby", "USD", "3", "22.50 USD", "2.00 USD", "20.50 USD"],
+        ["Lobby", "4", "20.00 EUR\n22.50 USD", "20.00 EUR\n2.00 USD", "0.00 EUR\n20.50 USD"],
+        ["Survival", "1", "3.00 EUR", "0.00 EUR", "3.00 EUR"],
     ]
     by_name = page(logged_in, f"/networks/{server.network_id}/revenue?period=7&sort_store=label")
-    assert [row[0] for row in table(by_name, "store")] == ["craftingstore", "tebex", "custom",
-                                                           "tebex"]
-    assert "<svg" in html and "<rect" in html and "style=" not in html.split("<main>")[1]
+    assert [row[0] for row in table(by_name, "store")] == ["craftingstore", "custom", "tebex"]
+    by_purchases = page(logged_in, f"/networks/{server.network_id}/revenue?period=7"
+                                   "&sort_server=purchases")
+    assert [row[0] for row in table(by_purchases, "server")] == ["Survival", "Lobby"]
+    # One chart, of the currency with the most purchases (USD), and links to the others'.
+    assert html.count("<svg") == 1 and "<rect" in html and "style=" not in html.split("<main")[1]
+    assert 'aria-label="Net revenue per day in USD"' in html and "chart=EUR" in html
+    eur = page(logged_in, f"/networks/{server.network_id}/revenue?period=7&chart=EUR")
+    assert eur.count("<svg") == 1 and 'aria-label="Net revenue per day in EUR"' in eur
     server_page = page(logged_in, f"/servers/{server.id}/revenue?period=7")
     assert table(server_page, "server") == []
 
 
 def test_converted_total(app, logged_in, server, sales):
     url = f"/networks/{server.network_id}/revenue/settings"
+    before = page(logged_in, f"/networks/{server.network_id}/revenue?period=7")
+    assert "takes money in 2 currencies" in before and "Choose a display currency" in before
+    assert "<details" not in before
     assert logged_in.post(url + "/display", data={"display_currency": "usd"}).status_code == 302
     html = page(logged_in, f"/networks/{server.network_id}/revenue?period=7")
     assert 'data-figure="converted">20.50 USD<' in html and "(no exchange rate): EUR" in html
+    assert 'aria-label="Net revenue per day in USD"' in html  # no EUR rate: no converted series
+    # It leads; the figures per currency open on demand.
+    assert html.index('data-figure="converted"') < html.index("<details") < html.index(
+        'data-currency="EUR"')
+    assert "Choose a display currency" not in html
     bad = logged_in.post(url + "/rates", data={"currency": "EUR", "rate": "1.0000000001"})
     assert bad.status_code == 400 and b"9 decimal places" in bad.data
     saved = logged_in.post(url + "/rates", data={"currency": "eur", "rate": "1.1"})
@@ -142,6 +155,12 @@ def test_converted_total(app, logged_in, server, sales):
     assert "1.1" in page(logged_in, url)
     html = page(logged_in, f"/networks/{server.network_id}/revenue?period=7")
     assert 'data-figure="converted">23.80 USD<' in html  # 20.50 + 3.00 * 1.1
+    # The chart leads with every currency converted (all of yesterday), each one on demand.
+    assert "(every currency in USD)," in html and "highest 23.80 USD" in html
+    assert html.count("<svg") == 1 and "chart=EUR" in html and "chart=USD" in html
+    # Breakdowns gain the converted net and sort by it: tebex 3.00 * 1.1 + 13.00 USD.
+    assert [[row[0], row[-1]] for row in table(html, "store")] == [
+        ["tebex", "16.30 USD"], ["custom", "7.50 USD"], ["craftingstore", "0.00 USD"]]
 
 
 def test_convert_is_exact():

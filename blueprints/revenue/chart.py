@@ -1,14 +1,18 @@
 """The per-day (or per-month) net revenue chart: integer bar geometry for an inline SVG."""
 from datetime import date, datetime, timedelta, timezone
 
-from ledger import revenue
+from ledger import exchange_rates, revenue
 
 CHART_WIDTH, CHART_HEIGHT, MAX_DAYS = 720, 160, 120
 
 
-def charts(scope) -> list[dict]:
+ALL = "all"  # the key of the series of every currency converted to the display currency
+
+
+def charts(scope, network=None) -> list[dict]:
     """Bar geometry (integers) for an inline SVG per currency: per day, or per month when
-    the period is longer than MAX_DAYS."""
+    the period is longer than MAX_DAYS. With ``network``'s display currency and a rate for
+    every other currency, one more series (key ALL) has them all converted."""
     start = scope.start or revenue.first_month(scope.network_id, scope.server_id)
     if start is None:
         return []
@@ -19,14 +23,35 @@ def charts(scope) -> list[dict]:
     buckets = _buckets(start, end, monthly)
     if not buckets:  # a period starting after today
         return []
-    result = []
+    per_currency = {}
     for currency, points in sorted(revenue.net_by_day(scope, monthly).items()):
-        values = dict.fromkeys(buckets, 0)
+        values = per_currency[currency] = dict.fromkeys(buckets, 0)
         for day, net in points:
             if day in values:
                 values[day] += net
-        result.append(_bars(currency, list(values.items()), monthly))
+    result = [_bars(currency, list(values.items()), monthly)
+              for currency, values in per_currency.items()]
+    converted = _converted(network, per_currency, buckets) if network else None
+    if converted and len(per_currency) > 1:
+        result.insert(0, _bars(network.display_currency, converted, monthly, key=ALL))
     return result
+
+
+def _converted(network, per_currency: dict, buckets: list[date]) -> list | None:
+    """Each bucket's net of every currency in the display currency; None without one, or
+    when a currency has no rate."""
+    if not network.display_currency:
+        return None
+    known = exchange_rates.rates(network.id)
+    points = []
+    for bucket in buckets:
+        total = exchange_rates.converted_total(
+            network, {currency: values[bucket] for currency, values in per_currency.items()},
+            known)
+        if total.missing:
+            return None
+        points.append((bucket, total.amount_minor))
+    return points
 
 
 def _buckets(start: date, end: date, monthly: bool) -> list[date]:
@@ -38,7 +63,7 @@ def _buckets(start: date, end: date, monthly: bool) -> list[date]:
     return days
 
 
-def _bars(currency, points, monthly) -> dict:
+def _bars(currency, points, monthly, key=None) -> dict:
     top = max(max(value for _, value in points), 1)
     width = max(CHART_WIDTH // len(points), 1)
     bars = []
@@ -47,5 +72,19 @@ def _bars(currency, points, monthly) -> dict:
         label = day.strftime("%Y-%m") if monthly else day.isoformat()
         bars.append({"x": i * width, "y": CHART_HEIGHT - height, "width": max(width - 1, 1),
                      "height": height, "label": label, "value": value})
-    return {"currency": currency, "bars": bars, "top": top, "width": width * len(points),
+    return {"key": key or currency, "currency": currency, "bars": bars, "top": top, "width": width * len(points),
             "height": CHART_HEIGHT, "first": points[0][0], "monthly": monthly}
+
+
+def sparkline(points: list[tuple[date, int]], width: int = 240, height: int = 48) -> dict:
+    """A small trend line: integer coordinates of an SVG polyline through ``points`` (day,
+    value), the highest value at the top and zero (or the lowest, when below) at the bottom."""
+    if not points:
+        return {"points": "", "width": width, "height": height}
+    values = [value for _, value in points]
+    low, high = min(min(values), 0), max(max(values), 1)
+    step = width // max(len(points) - 1, 1)
+    coords = [f"{i * step},{height - (value - low) * height // (high - low)}"
+              for i, value in enumerate(values)]
+    return {"points": " ".join(coords), "width": step * max(len(points) - 1, 1),
+            "height": height, "first": points[0][0], "last": points[-1][0], "high": high}

@@ -8,7 +8,7 @@ from wtforms.validators import UUID, DataRequired, Length, Optional, Regexp, Val
 
 from models.purchase import CHARGEBACK, REFUND
 
-PERIODS = [("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"),
+PERIODS = [("1", "Today"), ("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"),
            ("all", "All time"), ("custom", "Custom range")]
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 # PostgreSQL refuses NUL in text (a 500 if it reaches a query); names have no control characters.

@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from blueprints.access import network_or_404, server_or_404
 from blueprints.revenue import bp
-from blueprints.revenue.chart import charts
+from blueprints.revenue.chart import ALL, charts
 from blueprints.revenue.export import csv_lines
 from blueprints.revenue.forms import PeriodForm, PurchaseFilterForm
 from extensions import db
-from ledger import exchange_rates, purchase_list, revenue
+from ledger import exchange_rates, purchase_list, revenue, revenue_groups
 from models import Campaign, Creator
 
 PAGE_SIZE = 50
@@ -29,9 +29,23 @@ def overview(network_id=None, server_id=None):
     scope = _scope(form, network, server)
     totals = revenue.headline(scope)
     converted = exchange_rates.converted_total(network, {t.currency: t.net for t in totals})
+    all_charts = charts(scope, network)
+    chart = _chosen_chart(all_charts, network, totals)
     return render_template("revenue/overview.html", network=network, server=server, form=form,
-                           totals=totals, converted=converted, tables=_tables(scope, server),
-                           charts=charts(scope))
+                           totals=totals, converted=converted,
+                           tables=_tables(scope, network, server), charts=all_charts,
+                           chart=chart)
+
+
+def _chosen_chart(all_charts: list[dict], network, totals) -> dict | None:
+    """The series asked for (?chart=EUR, or "all": converted), else every currency converted,
+    else the display currency's, else that of the currency with the most purchases."""
+    by_key = {c["key"]: c for c in all_charts}
+    leading = [t.currency for t in sorted(totals, key=lambda t: -t.purchases)]
+    for wanted in (request.args.get("chart"), ALL, network.display_currency, *leading):
+        if wanted in by_key:
+            return by_key[wanted]
+    return all_charts[0] if all_charts else None
 
 
 @bp.get("/networks/<int:network_id>/revenue/purchases")
@@ -121,14 +135,15 @@ def _purchase_filter(form, scope) -> purchase_list.PurchaseFilter:
         creator_id=int(creator) if creator else None, player=_clean(form, "player") or None)
 
 
-def _tables(scope, server):
+def _tables(scope, network, server):
     tables = []
     for by, title in BREAKDOWNS:
         if by == "server" and server is not None:
             continue
         sort = request.args.get(f"sort_{by}", "-net")
-        rows = revenue.items(scope, sort) if by == "item" else revenue.breakdown(scope, by, sort)
-        tables.append({"by": by, "title": title, "rows": rows, "sort": sort})
+        rows = revenue.items(scope) if by == "item" else revenue.breakdown(scope, by)
+        tables.append({"by": by, "title": title, "sort": sort,
+                       "rows": revenue_groups.grouped(rows, network, sort)})
     return tables
 
 
@@ -157,7 +172,7 @@ def args_url(**changes) -> str:
         else:
             args[key] = value
     sorts = tuple(f"sort_{by}" for by, _ in BREAKDOWNS)
-    return _link(request.endpoint, args, FILTER_ARGS + PAGE_ARGS + sorts)
+    return _link(request.endpoint, args, FILTER_ARGS + PAGE_ARGS + sorts + ("chart",))
 
 
 def export_url() -> str:
