@@ -37,7 +37,30 @@ def demo_ids(tally: LiveTally) -> dict:
                 "campaigns": first("SELECT id FROM campaigns"),
                 "creators": first("SELECT id FROM creators"),
                 "store": "custom", "user_id": first("SELECT id FROM users"),
-                "target": "discord", "target_id": first("SELECT id FROM discord_alerts")}
+                "target": "discord", "target_id": first("SELECT id FROM discord_alerts"),
+                "token": share_token(tally), "month": "2026-01"}
+
+
+def share_token(tally: LiveTally) -> str:
+    """A live share link of the demo's first Creator (made once per Tally)."""
+    if getattr(tally, "share_token", None) is None:
+        from sqlalchemy import select
+
+        from extensions import db, expect_writes, forget_writes
+        from ledger import share_links
+        from models import Creator
+
+        app, token = tally.app(), expect_writes()
+        try:
+            with app.app_context():
+                creator = db.session.scalars(select(Creator).order_by(Creator.id)).first()
+                _, tally.share_token = share_links.make(creator.network_id, "creator",
+                                                        creator.id, True, None, None)
+                db.session.commit()
+                db.session.remove()
+        finally:
+            forget_writes(token)
+    return tally.share_token
 
 
 def route_map(tally: LiveTally):
