@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from blueprints.access import is_owner, network_or_404, object_in_network_or_404, \
     owned_network_or_403
-from blueprints.flow import committed
+from blueprints.flow import PostForm, committed
 from extensions import db
 from ledger import api_tokens
 from models import ApiToken
@@ -19,10 +19,6 @@ class TokenForm(FlaskForm):
     name = StringField("What it is for", validators=[
         DataRequired(), Length(max=100),
         Regexp(r"^[^\x00-\x1f\x7f]*\Z", message="must not contain control characters")])
-
-
-class RevokeForm(FlaskForm):
-    pass
 
 
 @bp.get("/")
@@ -47,7 +43,7 @@ def make(network_id: int):
 def revoke(network_id: int, token_id: int):
     network = owned_network_or_403(network_id)
     row = object_in_network_or_404(ApiToken, token_id, network.id)
-    if not RevokeForm().validate_on_submit():
+    if not PostForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
     api_tokens.revoke(row, current_user.id)
     return committed(f"The token {row.name!r} is revoked: it no longer works.",

@@ -7,15 +7,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 from flask import flash, redirect, render_template, url_for
-from flask_wtf import FlaskForm
 
 from blueprints.access import network_or_404, object_in_network_or_404, owned_network_or_403
+from blueprints.flow import PostForm
 from extensions import db
 from ledger import campaigns
-
-
-class DeleteForm(FlaskForm):
-    """No fields: a POST with a CSRF token."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +55,7 @@ def register(bp, kind: Kind) -> None:
         """Owners only: the Network's revenue is recounted without it."""
         network = owned_network_or_403(network_id)
         obj = object_in_network_or_404(kind.model, object_id, network.id)
-        if DeleteForm().validate_on_submit():
+        if PostForm().validate_on_submit():
             campaigns.delete(obj)
             db.session.commit()
             flash(f"{kind.noun} {obj.name} deleted; {kind.keeps}.", "success")

@@ -1,6 +1,6 @@
 """A Network's Creators: the codes buyers enter at checkout, their commission and what they
 are owed each month (ledger/statements.py)."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -17,6 +17,7 @@ from blueprints.revenue.export import csv_text
 from extensions import db
 from ledger import campaigns, statements
 from models import Creator
+from models.base import utc_today
 from money import from_minor
 
 bp = Blueprint("creators", __name__, url_prefix="/networks/<int:network_id>/creators")
@@ -45,7 +46,7 @@ class RateForm(FlaskForm):
     rate = DecimalField("Commission (%)", places=None, validators=[
         InputRequired(), NumberRange(0, 100, "from 0 to 100")])
     starts_on = DateField("From (UTC day)", validators=[InputRequired()],
-                          default=lambda: _today())
+                          default=utc_today)
 
 
 class PaidForm(FlaskForm):
@@ -85,7 +86,7 @@ def mark_paid(network_id: int, object_id: int, month: str):
     if not form.validate_on_submit():
         return _render(network, creator, RateForm(), form), 400
     try:
-        statements.mark_paid(creator, first, current_user.id, form.note.data, _today())
+        statements.mark_paid(creator, first, current_user.id, form.note.data, utc_today())
         db.session.commit()
     except (statements.StatementError, IntegrityError) as exc:  # a second click races the first
         db.session.rollback()
@@ -100,7 +101,7 @@ def mark_paid(network_id: int, object_id: int, month: str):
 def statements_csv(network_id: int, object_id: int):
     network = network_or_404(network_id)
     creator = object_in_network_or_404(Creator, object_id, network.id)
-    rows = statement_rows(statements.statements(creator, _today()))
+    rows = statement_rows(statements.statements(creator, utc_today()))
     return Response("".join(csv_text(rows)), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="statements-creator-{creator.id}.csv"'})
 
@@ -121,13 +122,17 @@ def statement_rows(found):
 
 
 def _render(network, creator, rate_form, paid_form):
-    return render_template(
-        "attribution/creator.html", network=network, creator=creator, rate_form=rate_form,
-        paid_form=paid_form, rates=statements.rates(creator.id),
-        statements=statements.statements(creator, _today()), this_month=_today().replace(day=1),
-        activity=statements.monthly_activity(creator),
-        buyers=statements.creator_buyers(creator), is_owner=is_owner(network.id),
-        percent=statements.percent)
+    return render_template("attribution/creator.html", network=network, rate_form=rate_form,
+                           paid_form=paid_form, is_owner=is_owner(network.id),
+                           **page_figures(creator, utc_today()))
+
+
+def page_figures(creator, today: date) -> dict:
+    """What the Creator's page shows, for its own view and for a share link's."""
+    return {"creator": creator, "rates": statements.rates(creator.id),
+            "statements": statements.statements(creator, today),
+            "this_month": today.replace(day=1), "activity": statements.monthly_activity(creator),
+            "buyers": statements.creator_buyers(creator), "percent": statements.percent}
 
 
 def _month_or_404(text: str) -> date:
@@ -137,5 +142,3 @@ def _month_or_404(text: str) -> date:
         abort(404)
 
 
-def _today() -> date:
-    return datetime.now(timezone.utc).date()

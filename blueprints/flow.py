@@ -1,7 +1,12 @@
 """What views do after a successful change: commit it, say so, go back to a page."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
 
 from extensions import db
+
+
+class PostForm(FlaskForm):
+    """No fields: a POST with its CSRF token (a delete, remove or revoke button)."""
 
 
 def committed(message: str, endpoint: str, **values):

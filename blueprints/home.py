@@ -1,13 +1,12 @@
 """A Network's home: figures of today, 7 or 30 days, the latest purchases (refreshed by htmx),
 each store's health and, until it is done, the setup checklist. Queries: ledger/home.py."""
-from datetime import datetime, timezone
-
 from flask import Blueprint, render_template, request
 
 from blueprints.access import network_or_404
 from blueprints.flow import partial
 from blueprints.revenue.chart import sparkline
 from ledger import home, integrations
+from models.base import utc_today
 
 bp = Blueprint("home", __name__)
 
@@ -20,7 +19,7 @@ def show(network_id: int):
     period = request.args.get("period", "7")
     if period not in home.PERIODS:
         period = "7"
-    glance = home.glance(network, period, datetime.now(timezone.utc).date())
+    glance = home.glance(network, period, utc_today())
     steps = home.setup_steps(network.id)
     return render_template(
         "home/show.html", network=network, period=period, periods=home.PERIODS, glance=glance,

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from blueprints.access import is_owner, network_or_404, owned_network_or_403
 from blueprints.servers import show_key_once
-from blueprints.flow import committed
+from blueprints.flow import PostForm, committed
 from extensions import db
 from ledger import accounts
 from ledger.servers import create_server
@@ -23,10 +23,6 @@ class NetworkForm(FlaskForm):
 
 class ServerForm(FlaskForm):
     name = StringField("Server name", validators=[DataRequired(), Length(max=100)])
-
-
-class RemoveMemberForm(FlaskForm):
-    """No fields: a POST with a CSRF token."""
 
 
 class MemberForm(FlaskForm):
@@ -88,7 +84,7 @@ def remove_member(network_id: int, user_id: int):
                                                                 user_id=user_id))
     if membership is None:
         abort(404)
-    if RemoveMemberForm().validate_on_submit():
+    if PostForm().validate_on_submit():
         email = membership.user.email
         try:
             accounts.remove_member(network, email, by=current_user)

@@ -14,7 +14,7 @@ from ledger.alerts import AlertError
 from models import DiscordAlert, WebhookEndpoint
 from models.notification import TOPICS
 from money import from_minor
-from worker.loop import deliver
+from worker.loop import send_test
 
 bp = Blueprint("notifications", __name__, url_prefix="/networks/<int:network_id>/notifications")
 
@@ -46,10 +46,7 @@ def test_discord(network_id: int, alert_id: int):
     """Send a test message now and show how it went (it is in the alert's log too)."""
     network = owned_network_or_403(network_id)
     alert = object_in_network_or_404(DiscordAlert, alert_id, network.id)
-    send_id = alerts.test_send(alert)
-    db.session.commit()
-    deliver([send_id], runtime.secret_box(), current_app.config)
-    send = alerts.recent_sends("discord", alert.id, 1)[0]
+    send = send_test(alert, runtime.secret_box(), current_app.config)
     flash("Test message sent." if send.status == "sent" else
           f"The test message was not accepted: {send.error or send.response_code}.",
           "success" if send.status == "sent" else "error")

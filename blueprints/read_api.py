@@ -4,16 +4,18 @@ GET only, with a Network API token as Bearer. Amounts are decimal strings with t
 A request's period is ``from`` and ``to`` (UTC days, both optional and inclusive); ``server``
 (a project id) and ``store`` narrow it.
 """
-from datetime import date, datetime, timezone
+from datetime import date
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from blueprints.access import bearer_or_401
+from blueprints.revenue.forms import FIRST_DAY, LAST_DAY
 from extensions import csrf, db, limiter
 from ledger import api_tokens, campaign_detail, funnel, purchase_list, revenue, statements
 from ledger.servers import server_by_project_id
 from models import Campaign, Creator
 from models.activity import ORGANIC
+from models.base import utc_today
 from money import from_minor
 
 bp = Blueprint("read_api", __name__, url_prefix="/api/v1")
@@ -59,7 +61,7 @@ def purchases():
 def campaign_comparison():
     """Each Campaign and organic (id and name null): the comparison page's figures."""
     scope = _scope()
-    rows = funnel.comparison(scope, _today())
+    rows = funnel.comparison(scope, utc_today())
     return jsonify(period=_period(scope), campaigns=[
         {"id": row.campaign_id, **row.as_json()} for row in rows])
 
@@ -69,11 +71,9 @@ def campaign_funnel(campaign_id: int):
     """One Campaign's page (0: organic): figures, players per day, time to first purchase,
     cohorts."""
     if campaign_id != ORGANIC:
-        campaign = db.session.get(Campaign, campaign_id)
-        if campaign is None or campaign.network_id != g.api_network_id:
-            abort(404, "no Campaign of this Network has that id")
+        _of_network(Campaign, campaign_id)
     scope = _scope()
-    detail = campaign_detail.detail(scope, campaign_id, _today())
+    detail = campaign_detail.detail(scope, campaign_id, utc_today())
     median = detail.median_to_purchase
     return jsonify(
         period=_period(scope), campaign={"id": campaign_id or None, **detail.figures.as_json()},
@@ -90,12 +90,10 @@ def campaign_funnel(campaign_id: int):
 @bp.get("/creators/<int:creator_id>/statements")
 def creator_statements(creator_id: int):
     """The Creator's monthly statements, newest first (ledger/statements.py)."""
-    creator = db.session.get(Creator, creator_id)
-    if creator is None or creator.network_id != g.api_network_id:
-        abort(404, "no Creator of this Network has that id")
-    today = _today()
+    creator = _of_network(Creator, creator_id)
     return jsonify(creator={"id": creator.id, "name": creator.name, "code": creator.code},
-                   statements=[_statement(s) for s in statements.statements(creator, today)])
+                   statements=[_statement(s) for s in statements.statements(creator,
+                                                                            utc_today())])
 
 
 # --- reading the query --------------------------------------------------------------------
@@ -116,17 +114,25 @@ def _day(name: str) -> date | None:
         day = date.fromisoformat(text)
     except ValueError:
         abort(400, f"{name}: a day as YYYY-MM-DD")
-    if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
-        abort(400, f"{name}: must be between 2000-01-01 and 2100-12-31")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        abort(400, f"{name}: must be between {FIRST_DAY} and {LAST_DAY}")
     return day
+
+
+def _of_network(model, object_id: int):
+    """The token's Network's Campaign or Creator ``object_id``; 404 for any other."""
+    found = db.session.get(model, object_id)
+    if found is None or found.network_id != g.api_network_id:
+        abort(404, f"no {model.__name__} of this Network has that id")
+    return found
 
 
 def _server_id() -> int | None:
     project_id = request.args.get("server")
     if not project_id:
         return None
-    server = server_by_project_id(project_id)
-    if server is None or server.network_id != g.api_network_id:
+    server = server_by_project_id(project_id, g.api_network_id)
+    if server is None:
         abort(404, "server: no Server of this Network has that project id")
     return server.id
 
@@ -146,10 +152,6 @@ def _limit() -> int:
 
 
 # --- writing the answer -------------------------------------------------------------------
-
-def _today() -> date:
-    return datetime.now(timezone.utc).date()
-
 
 def _period(scope: revenue.Scope) -> dict:
     return {"from": scope.start and scope.start.isoformat(),

@@ -1,7 +1,5 @@
 """Share links: owners make read-only links to one Campaign's or one Creator's page; whoever
 has one sees that page's figures without an account, and nothing else of the Network."""
-from datetime import datetime, timezone
-
 from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -10,12 +8,14 @@ from wtforms.validators import NumberRange, Optional
 
 from blueprints.access import is_owner, network_or_404, object_in_network_or_404, \
     owned_network_or_403
-from blueprints.flow import committed
-from blueprints.funnel.campaign import cohort_months, players_chart
+from blueprints.flow import PostForm, committed
+from blueprints.creators import page_figures as creator_figures
+from blueprints.funnel.campaign import page_figures as campaign_figures
 from extensions import db, limiter
-from ledger import campaign_detail, campaigns, funnel, share_links, statements
+from ledger import campaigns, share_links
 from ledger.periods import Scope
 from models import Network, ShareLink
+from models.base import utc_today
 from models.share_link import CAMPAIGN, CREATOR
 
 bp = Blueprint("share", __name__)
@@ -28,10 +28,6 @@ class ShareForm(FlaskForm):
                         validators=[Optional(), NumberRange(1, 3650)])
 
 
-class RevokeForm(FlaskForm):
-    pass
-
-
 @bp.get("/share/<token>")
 @limiter.limit(lambda: current_app.config["SHARE_RATE_LIMIT"])
 def view(token: str):
@@ -40,24 +36,17 @@ def view(token: str):
     if found is None:
         abort(404)
     link, target = found
-    today = datetime.now(timezone.utc).date()
+    today = utc_today()
     recent = share_links.recent_purchases(link.kind, target.id)
     if link.kind == CREATOR:
-        return render_template(
-            "attribution/creator.html", shared=True, link=link, recent=recent,
-            network=None, creator=target, rates=statements.rates(target.id),
-            statements=statements.statements(target, today), this_month=today.replace(day=1),
-            activity=statements.monthly_activity(target),
-            buyers=statements.creator_buyers(target), is_owner=False, percent=statements.percent)
-    detail = campaign_detail.detail(Scope(link.network_id), target.id, today)
-    return render_template(
-        "funnel/campaign.html", shared=True, link=link, recent=recent, network=None,
-        name=target.name, campaign_id=target.id, detail=detail,
-        months=cohort_months(detail.cohorts, today),
-        chart=players_chart(detail.days, None, today),
-        converted=funnel.in_display_currency(db.session.get(Network, link.network_id),
-                                            detail.figures),
-        server_filtered=False)
+        return render_template("attribution/creator.html", shared=True, link=link,
+                               recent=recent, network=None, is_owner=False,
+                               **creator_figures(target, today))
+    figures = campaign_figures(db.session.get(Network, link.network_id), target.id,
+                               Scope(link.network_id), today)
+    return render_template("funnel/campaign.html", shared=True, link=link, recent=recent,
+                           network=None, name=target.name, campaign_id=target.id,
+                           server_filtered=False, **figures)
 
 
 @bp.get("/networks/<int:network_id>/share-links")
@@ -85,7 +74,7 @@ def make(network_id: int):
 def revoke(network_id: int, link_id: int):
     network = owned_network_or_403(network_id)
     link = object_in_network_or_404(ShareLink, link_id, network.id)
-    if not RevokeForm().validate_on_submit():
+    if not PostForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
     share_links.revoke(link)
     return committed("The link is revoked: it shows nothing any more.", "share.index",

@@ -1,6 +1,5 @@
 """``flask campaigns stats|cost``: the Campaign comparison and recording a cost, from a shell."""
 import json
-from datetime import date, datetime, timezone
 
 import click
 from flask.cli import with_appcontext
@@ -12,6 +11,7 @@ from money import from_minor
 from ledger.periods import Scope
 from ledger.servers import server_by_project_id
 from models import Campaign
+from models.base import utc_today
 
 CLI_ACTOR = "command line"
 
@@ -29,12 +29,12 @@ def campaigns_stats(network, project_id, start, end, as_json):
     net = _network(network)
     server_id = None
     if project_id:
-        server = server_by_project_id(project_id)
-        if server is None or server.network_id != net.id:
+        server = server_by_project_id(project_id, net.id)
+        if server is None:
             raise click.ClickException(f"no Server with project ID {project_id} in {net.name}")
         server_id = server.id
     scope = Scope(net.id, server_id, start and start.date(), end and end.date())
-    rows = funnel.comparison(scope, datetime.now(timezone.utc).date())
+    rows = funnel.comparison(scope, utc_today())
     data = {"campaigns": [row.as_json() for row in rows]}
     if as_json:
         click.echo(json.dumps(data))

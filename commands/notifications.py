@@ -15,7 +15,7 @@ from ledger.servers import server_by_project_id
 from models import DiscordAlert, WebhookEndpoint
 from models.notification import PURCHASES, TOPICS
 from money import from_minor
-from worker.loop import deliver
+from worker.loop import send_test
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 
@@ -91,10 +91,7 @@ def test(alert_id, as_json):
     alert = db.session.get(DiscordAlert, alert_id)
     if alert is None:
         raise click.ClickException(f"no Discord alert {alert_id}")
-    send_id = alerts.test_send(alert)
-    db.session.commit()
-    deliver([send_id], runtime.secret_box(), current_app.config)
-    send = alerts.recent_sends("discord", alert.id, 1)[0]
+    send = send_test(alert, runtime.secret_box(), current_app.config)
     result = {"status": send.status, "response_code": send.response_code, "error": send.error}
     _echo(as_json, result, f"{send.status}: {send.response_code or send.error}")
     if send.status != "sent":
@@ -116,8 +113,8 @@ def _network(ref: str):
 
 
 def _server(network, project_id: str):
-    server = server_by_project_id(project_id)
-    if server is None or server.network_id != network.id:
+    server = server_by_project_id(project_id, network.id)
+    if server is None:
         raise click.ClickException(f"no Server {project_id} in {network.name}")
     return server
 

@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, literal_column, select
 
 from extensions import db
-from ledger.funnel import CampaignFigures, comparison, revenue_by_campaign
-from ledger.periods import Scope, start_of, within
+from ledger.funnel import CampaignFigures, comparison
+from ledger.periods import Scope, months_between, start_of, within
 from models import ActivityDay, Player, Purchase, Server
 from models.activity import ORGANIC
 
@@ -41,8 +41,7 @@ def detail(scope: Scope, campaign: int, today: date) -> Detail:
     """``campaign``: a Campaign id of the Network, or ORGANIC."""
     figures = next(row for row in comparison(scope, today)
                    if (row.campaign_id or ORGANIC) == campaign)
-    gross = {c: g for c, (g, _) in revenue_by_campaign(scope).get(campaign, {}).items()}
-    return Detail(figures, gross, daily(scope, campaign), median_to_purchase(scope, campaign),
+    return Detail(figures, figures.gross, daily(scope, campaign), median_to_purchase(scope, campaign),
                   cohorts(scope, campaign))
 
 
@@ -100,7 +99,7 @@ def cohorts(scope: Scope, campaign: int) -> list[Cohort]:
     for month, purchase_month, currency, net in db.session.execute(query):
         cohort = found[date.fromisoformat(month)]
         paid = date.fromisoformat(purchase_month)
-        after = max((paid.year - cohort.month.year) * 12 + paid.month - cohort.month.month, 0)
+        after = max(months_between(cohort.month, paid), 0)
         if after < COHORT_MONTHS:
             row = cohort.net.setdefault(currency, [0] * COHORT_MONTHS)
             row[after] += int(net)

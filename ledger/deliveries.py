@@ -106,7 +106,6 @@ class DeliveryLog:
         self.store, self.body, self.started = store, body, started
         self.size = len(body) if size is None else size
         self.received_at = utcnow()
-        self.touched = False  # whether the integration's last_delivery_at was written
 
     def start(self, conn, server, transaction_id: str | None,
               events: str | None = None) -> DeliveryRef:

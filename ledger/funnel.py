@@ -14,7 +14,7 @@ what it returned in a period.
 All money is integers in minor units; ratios are exact integers (per mille) for pages, and
 floats only for JSON.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from sqlalchemy import exists, func, literal_column, select
@@ -40,6 +40,7 @@ class CampaignFigures:
     joins: int = 0
     buyers: int = 0
     net: dict[str, int] = field(default_factory=dict)
+    gross: dict[str, int] = field(default_factory=dict)
     cost: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -118,6 +119,7 @@ def comparison(scope: Scope, today: date) -> list[CampaignFigures]:
     for campaign, amounts in revenue_by_campaign(scope).items():
         if campaign in rows:
             rows[campaign].net = {currency: net for currency, (_, net) in amounts.items()}
+            rows[campaign].gross = {currency: gross for currency, (gross, _) in amounts.items()}
     for campaign, spent in costs.spend(scope.network_id, scope.start, scope.end, today).items():
         if campaign in rows:
             rows[campaign].cost = spent
@@ -166,7 +168,7 @@ def revenue_by_campaign(scope: Scope) -> dict[int, dict[str, tuple[int, int]]]:
     Unmatched purchases (they have no player yet)."""
     sums = (func.sum(RevenueDay.gross_minor), func.sum(
         RevenueDay.gross_minor - RevenueDay.refunded_minor - RevenueDay.chargeback_minor))
-    scope = Scope(scope.network_id, scope.server_id, scope.start, scope.end)
+    scope = replace(scope, store=None)
     by_campaign = rollup_filter(select(RevenueDay.ref_id, RevenueDay.currency, *sums),
                                 RevenueDay, scope).where(RevenueDay.dimension == CAMPAIGN)
     unmatched = {currency: (int(gross), int(net)) for currency, gross, net in db.session.execute(
@@ -176,10 +178,11 @@ def revenue_by_campaign(scope: Scope) -> dict[int, dict[str, tuple[int, int]]]:
     result: dict[int, dict[str, tuple[int, int]]] = {}
     for campaign, currency, gross, net in db.session.execute(
             by_campaign.group_by(RevenueDay.ref_id, RevenueDay.currency)):
-        less = unmatched.get(currency, (0, 0)) if campaign == ORGANIC else (0, 0)
-        if (int(gross) - less[0], int(net) - less[1]) != (0, 0) or campaign != ORGANIC:
-            result.setdefault(campaign, {})[currency] = (int(gross) - less[0],
-                                                         int(net) - less[1])
+        less_gross, less_net = unmatched.get(currency, (0, 0)) if campaign == ORGANIC \
+            else (0, 0)
+        amounts = (int(gross) - less_gross, int(net) - less_net)
+        if campaign != ORGANIC or amounts != (0, 0):
+            result.setdefault(campaign, {})[currency] = amounts
     return result
 
 

@@ -123,9 +123,8 @@ def _record(server, integration, events: list, log: DeliveryLog,
 def _touch(conn, integration, log: DeliveryLog) -> None:
     """The integration's last delivery time (at most once a second), and an end to its
     run of refusals: it is connected and working again."""
-    log.touched = integration.last_delivery_at is None \
-        or log.received_at - integration.last_delivery_at >= TOUCH_AFTER
-    if log.touched:
+    if integration.last_delivery_at is None \
+            or log.received_at - integration.last_delivery_at >= TOUCH_AFTER:
         prepared.TOUCH_INTEGRATION.execute(conn, {
             "integration_id": integration.id, "last_delivery_at": log.received_at})
     if integration.failures_in_row or integration.failing_since is not None:

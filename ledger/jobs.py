@@ -1,13 +1,12 @@
 """One-off work a request asks for and must not wait on (models/worker.Job), and the
 periodic upkeep the worker runs. Each is done at least once; a failing job is retried with
 a backoff and its error kept."""
-import random
 from datetime import timedelta
 
 from sqlalchemy import delete, exists, select, update
 
 from extensions import db
-from ledger import activity, deliveries, health, rollups
+from ledger import activity, deliveries, health, rollups, sending
 from models import Job, OutboxEvent, PendingPayment, Send
 from models.base import utcnow
 from models.outbox import PENDING as SEND_PENDING
@@ -50,8 +49,7 @@ def run_due(limit: int = 5) -> int:
         except Exception as exc:  # noqa: BLE001 (kept on the job and retried)
             job.attempts += 1
             job.error = f"{type(exc).__name__}: {exc}"[:1000]
-            job.run_at = now + timedelta(seconds=min(3600, 5 * 2 ** job.attempts)
-                                         * random.uniform(0.5, 1.5))
+            job.run_at = now + sending.backoff(job.attempts + 1)
     db.session.flush()
     return len(jobs)
 

@@ -57,6 +57,11 @@ def next_month(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
+def months_between(earlier: date, later: date) -> int:
+    """Whole calendar months from ``earlier``'s month to ``later``'s (March to May: 2)."""
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
 def within(column, low: date | None, high: date | None) -> list:
     """low <= column < high, either bound optional."""
     return ([column >= low] if low else []) + ([column < high] if high else [])

@@ -166,7 +166,7 @@ def record(batch: Batch, outcome: Outcome) -> None:
         else:
             send.status = PENDING
             send.next_attempt_at = now + (timedelta(seconds=outcome.retry_after)
-                                          if outcome.retry_after else _backoff(send.attempts))
+                                          if outcome.retry_after else backoff(send.attempts))
     if outcome.retry_after:  # the whole webhook is rate limited: hold its other sends too
         db.session.execute(update(Send).where(
             Send.target == batch.target, Send.target_id == batch.target_id,
@@ -186,7 +186,7 @@ def release(send_ids: list[int]) -> None:
     db.session.flush()
 
 
-def _backoff(attempts: int) -> timedelta:
+def backoff(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s … up to an hour, times a random 0.5-1.5 so retries spread out."""
     base = min(3600, 5 * 2 ** min(max(attempts - 1, 0), 12))
     return timedelta(seconds=base * random.uniform(0.5, 1.5))

@@ -31,8 +31,12 @@ def server_for_api_key(key: str) -> Server | None:
     return db.session.scalar(select(Server).filter_by(api_key_hash=digest(key)))
 
 
-def server_by_project_id(project_id: str) -> Server | None:
-    return db.session.scalar(select(Server).filter_by(project_id=project_id))
+def server_by_project_id(project_id: str, network_id: int | None = None) -> Server | None:
+    """The Server with ``project_id`` (of the Network ``network_id`` only, when given)."""
+    query = select(Server).filter_by(project_id=project_id)
+    if network_id is not None:
+        query = query.filter_by(network_id=network_id)
+    return db.session.scalar(query)
 
 
 def rename_server(server: Server, name: str) -> None:

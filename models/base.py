@@ -1,5 +1,5 @@
 """Helpers shared by the models: UTC time and case-insensitive keys."""
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import DateTime, ForeignKey, String, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column
@@ -7,6 +7,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def utc_today() -> date:
+    """Today's UTC day, which every period and statement counts in."""
+    return utcnow().date()
 
 
 class UTCDateTime(TypeDecorator):

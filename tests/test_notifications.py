@@ -231,7 +231,7 @@ def test_an_endpoint_gets_only_the_kinds_it_chose(app, logged_in, network, serve
 
 def test_a_receiver_that_is_down_gets_everything_once_it_is_back(
         app, logged_in, network, server, monkeypatch):
-    monkeypatch.setattr(sending, "_backoff", lambda attempts: timedelta(seconds=0.2))
+    monkeypatch.setattr(sending, "backoff", lambda attempts: timedelta(seconds=0.2))
     with socket.socket() as probe:  # a port nothing listens on yet
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

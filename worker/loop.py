@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from extensions import db, expect_writes, forget_writes
-from ledger import fanout, jobs, leases, receipts, sending
+from ledger import alerts, fanout, jobs, leases, receipts, sending
 from ledger.crypto import box_for
 from models import Delivery, Job, OutboxEvent, Send
 from models.base import utcnow
@@ -109,6 +109,15 @@ class Worker:
                 leases.release(LEASE, self.holder)
                 db.session.commit()
             self.lease_until = 0.0
+
+
+def send_test(alert, box, config) -> Send:
+    """Send Test: a test message to a Discord alert, delivered now; its Send, as it went.
+    Commits."""
+    send_id = alerts.test_send(alert)
+    db.session.commit()
+    deliver([send_id], box, config)
+    return db.session.get(Send, send_id)
 
 
 def deliver(send_ids: list[int], box, config) -> int:

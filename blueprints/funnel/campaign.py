@@ -6,11 +6,12 @@ from flask import render_template, request
 
 from blueprints.access import network_or_404, object_in_network_or_404
 from blueprints.funnel import bp
-from blueprints.funnel.compare import today
 from blueprints.funnel.forms import filter_args, read_filters
 from ledger import campaign_detail, funnel
+from ledger.periods import months_between
 from models import Campaign
 from models.activity import ORGANIC
+from models.base import utc_today
 
 CHART_WIDTH, CHART_HEIGHT = 720, 160
 
@@ -20,15 +21,20 @@ def campaign(network_id: int, campaign_id: int):
     network = network_or_404(network_id)
     name = None if campaign_id == ORGANIC else object_in_network_or_404(
         Campaign, campaign_id, network.id).name
-    form, scope = read_filters(network, request.args, today())
-    detail = campaign_detail.detail(scope, campaign_id, today())
-    months = cohort_months(detail.cohorts, today())
+    today = utc_today()
+    form, scope = read_filters(network, request.args, today)
     return render_template("funnel/campaign.html", network=network, name=name, form=form,
-                           campaign_id=campaign_id, detail=detail, months=months,
-                           converted=funnel.in_display_currency(network, detail.figures),
-                           chart=players_chart(detail.days, scope.start, scope.end or today()),
-                           server_filtered=bool(scope.server_id),
-                           filter_args=filter_args(request.args))
+                           campaign_id=campaign_id, server_filtered=bool(scope.server_id),
+                           filter_args=filter_args(request.args),
+                           **page_figures(network, campaign_id, scope, today))
+
+
+def page_figures(network, campaign_id: int, scope, today: date) -> dict:
+    """What the Campaign page shows, for its own view and for a share link's."""
+    detail = campaign_detail.detail(scope, campaign_id, today)
+    return {"detail": detail, "months": cohort_months(detail.cohorts, today),
+            "converted": funnel.in_display_currency(network, detail.figures),
+            "chart": players_chart(detail.days, scope.start, scope.end or today)}
 
 
 def cohort_months(cohorts, now: date) -> int:
@@ -36,8 +42,7 @@ def cohort_months(cohorts, now: date) -> int:
     if not cohorts:
         return 0
     first = cohorts[0].month
-    return min(campaign_detail.COHORT_MONTHS,
-               (now.year - first.year) * 12 + now.month - first.month + 1)
+    return min(campaign_detail.COHORT_MONTHS, months_between(first, now) + 1)
 
 
 def players_chart(days, start: date | None, end: date) -> dict | None:

@@ -1,6 +1,5 @@
 """Network → Campaigns → Compare: one row per Campaign and one for organic, sortable, filtered
 by Server and period (a shareable URL)."""
-from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from flask import render_template, request, url_for
@@ -9,6 +8,7 @@ from blueprints.access import network_or_404
 from blueprints.funnel import bp
 from blueprints.funnel.forms import filter_args, read_filters
 from ledger import funnel
+from models.base import utc_today
 
 COLUMNS = [("name", "Campaign"), ("new_players", "New players"),
            ("returning_players", "Returning"), ("buyers", "Buyers"),
@@ -19,8 +19,9 @@ COLUMNS = [("name", "Campaign"), ("new_players", "New players"),
 @bp.get("/compare")
 def compare(network_id: int):
     network = network_or_404(network_id)
-    form, scope = read_filters(network, request.args, today())
-    rows = funnel.comparison(scope, today())
+    today = utc_today()
+    form, scope = read_filters(network, request.args, today)
+    rows = funnel.comparison(scope, today)
     currencies = sorted({c for row in rows for c in row.currencies})
     currency = request.args.get("currency") or network.display_currency
     currency = currency if currency in currencies else (currencies[0] if currencies else None)
@@ -30,10 +31,6 @@ def compare(network_id: int):
                            sort=sort, columns=COLUMNS, currency=currency, currencies=currencies,
                            empty=empty, sort_url=_sort_url, server_filtered=bool(scope.server_id),
                            filter_args=filter_args(request.args))
-
-
-def today():
-    return datetime.now(timezone.utc).date()
 
 
 def _sort_url(column: str, current: str) -> str:

@@ -1,7 +1,8 @@
 """The per-day (or per-month) net revenue chart: integer bar geometry for an inline SVG."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from ledger import exchange_rates, revenue
+from models.base import utc_today
 
 CHART_WIDTH, CHART_HEIGHT, MAX_DAYS = 720, 160, 120
 
@@ -16,7 +17,7 @@ def charts(scope, network=None) -> list[dict]:
     start = scope.start or revenue.first_month(scope.network_id, scope.server_id)
     if start is None:
         return []
-    end = scope.end or datetime.now(timezone.utc).date()
+    end = scope.end or utc_today()
     monthly = (end - start).days >= MAX_DAYS
     if monthly:
         start = start.replace(day=1)

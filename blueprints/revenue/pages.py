@@ -1,5 +1,5 @@
 """The revenue overview and the purchase list (a page, its HTMX partial, and its CSV)."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from flask import Response, abort, render_template, request, stream_with_context, url_for
@@ -13,6 +13,7 @@ from blueprints.revenue.forms import PeriodForm, PurchaseFilterForm
 from extensions import db
 from ledger import exchange_rates, purchase_list, revenue, revenue_groups
 from models import Campaign, Creator
+from models.base import utc_today
 
 PAGE_SIZE = 50
 BREAKDOWNS = [("campaign", "By Campaign"), ("creator", "By creator code"),
@@ -116,7 +117,7 @@ def _clean(form, name):
 
 
 def _scope(form, network, server, today: date | None = None) -> revenue.Scope:
-    today = today or datetime.now(timezone.utc).date()
+    today = today or utc_today()
     period = _clean(form, "period")
     start = end = None
     if period == "custom":
