@@ -22,7 +22,7 @@ from datetime import date, timezone
 from sqlalchemy import case, delete, func, insert, select
 
 from extensions import db
-from ledger import prepared
+from ledger import outcomes, prepared
 from models import ActivityDay, Player, PlayerDay, Server
 from models.activity import ORGANIC
 
@@ -32,7 +32,7 @@ def count_joins(conn, network_id: int, server_id: int, visits: list[tuple], day:
     ``created``: the Player was inserted by this transaction."""
     totals: dict[int, Counter] = {}
     insert_presence = prepared.INSERT_PRESENCE[conn.dialect.name]
-    present, fresh, again = set(), [], []
+    present, fresh, again, back = set(), [], [], []
     for player_id, campaign_id, first_day, created in visits:
         counts = totals.setdefault(campaign_id or ORGANIC, Counter())
         counts["joins"] += 1
@@ -44,15 +44,20 @@ def count_joins(conn, network_id: int, server_id: int, visits: list[tuple], day:
             counts["new_players"] += 1
         elif insert_presence.execute(conn, row).fetchone():
             counts["new_players" if first_day >= day else "returning_players"] += 1
+            if first_day < day:
+                back.append(outcomes.came_back(conn, network_id, server_id, player_id,
+                                               campaign_id, first_day, day))
         else:
             again.append(row)
         present.add(player_id)
     insert_presence.execute_many(conn, fresh)
     prepared.COUNT_JOIN.execute_many(conn, again)
-    prepared.UPSERT[ActivityDay][conn.dialect.name].execute_many(conn, [
+    rows = [row for _, row in filter(None, back)] + [
         {"network_id": network_id, "server_id": server_id, "day": day, "campaign_id": campaign,
          **{name: counts[name] for name in prepared.ACTIVITY_MEASURES}}
-        for campaign, counts in sorted(totals.items())])  # key order: see ledger.rollups
+        for campaign, counts in totals.items()]
+    prepared.UPSERT[ActivityDay][conn.dialect.name].execute_many(
+        conn, sorted(rows, key=prepared.KEY[ActivityDay]))  # key order: see ledger.rollups
 
 
 def first_day(player: Player) -> date:
@@ -60,7 +65,9 @@ def first_day(player: Player) -> date:
 
 
 def rebuild_activity(network_id: int | None = None) -> None:
-    """Recompute ActivityDay rows (of one Network, or all) from presence and players."""
+    """Recompute ActivityDay rows (of one Network, or all) from presence and players, after
+    the players' outcomes and the cohorts (ledger.outcomes.rebuild)."""
+    outcomes.rebuild(network_id)
     statement = delete(ActivityDay)
     if network_id is not None:
         statement = statement.where(ActivityDay.network_id == network_id)
@@ -68,13 +75,19 @@ def rebuild_activity(network_id: int | None = None) -> None:
     first = func.date(Player.first_seen)
     keys = (Server.network_id, Player.server_id, PlayerDay.day,
             func.coalesce(Player.campaign_id, ORGANIC))
-    query = (select(*keys, func.sum(PlayerDay.joins),
-                    func.sum(case((PlayerDay.day <= first, 1), else_=0)),
-                    func.sum(case((PlayerDay.day > first, 1), else_=0)))
+    on_first_day = PlayerDay.day == first
+
+    def count(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    query = (select(*keys, func.sum(PlayerDay.joins), count(PlayerDay.day <= first),
+                    count(PlayerDay.day > first),
+                    count(on_first_day & Player.seconds_to_purchase.is_not(None)),
+                    count(on_first_day & Player.came_back_on.is_not(None)))
              .join(Player, Player.id == PlayerDay.player_id)
              .join(Server, Server.id == Player.server_id).group_by(*keys))
     if network_id is not None:
         query = query.where(Server.network_id == network_id)
     db.session.execute(insert(ActivityDay).from_select(
         ("network_id", "server_id", "day", "campaign_id", "joins", "new_players",
-         "returning_players"), query))
+         "returning_players", "buyers", "came_back"), query))

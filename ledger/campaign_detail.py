@@ -2,20 +2,20 @@
 and net, how long its players took from first join to first purchase, and cohorts.
 
 The players a Campaign *brought in the period* are those whose first join (Player.first_seen)
-falls in it; the median and the cohorts are about them. A purchase recorded before the
-player's first join (an Unmatched purchase re-matched when they joined) counts as bought at
-once. Cohort net is each purchase's net today (amount less its refunds and chargebacks) in the
-month it was made.
+falls in it; the median is about them. A purchase recorded before the player's first join (an
+Unmatched purchase re-matched when they joined) counts as bought at once. The cohort table
+takes whole months: every month the period touches. Cohort net is each purchase's net today
+(amount less its refunds and chargebacks) in the month it was made (ledger.outcomes keeps it).
 """
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, select
 
 from extensions import db
 from ledger.funnel import CampaignFigures, comparison
-from ledger.periods import Scope, months_between, start_of, within
-from models import ActivityDay, Player, Purchase, Server
+from ledger.periods import Scope, month_sql, months_between, next_month, start_of, within
+from models import ActivityDay, CohortMonth, Player, Server
 from models.activity import ORGANIC
 
 COHORT_MONTHS = 12  # months after acquisition shown
@@ -50,57 +50,66 @@ def daily(scope: Scope, campaign: int) -> list[tuple[date, int, int]]:
                    func.sum(ActivityDay.returning_players)).where(
         ActivityDay.network_id == scope.network_id, ActivityDay.campaign_id == campaign,
         *within(ActivityDay.day, scope.start, scope.end and scope.end + timedelta(days=1)))
-    if scope.server_id is not None:
-        query = query.where(ActivityDay.server_id == scope.server_id)
+    query = _server(query, ActivityDay, scope)
     return [(day, int(new), int(back)) for day, new, back in
             db.session.execute(query.group_by(ActivityDay.day).order_by(ActivityDay.day))]
 
 
 def _brought(query, scope: Scope, campaign: int):
     """Players of ``campaign`` who first joined in the period (and on the Server)."""
-    query = query.join(Server, Server.id == Player.server_id).where(
-        Server.network_id == scope.network_id,
+    query = query.where(
         Player.campaign_id.is_(None) if campaign == ORGANIC else Player.campaign_id == campaign,
         *within(Player.first_seen, scope.start and start_of(scope.start),
                 scope.end and start_of(scope.end + timedelta(days=1))))
-    return query if scope.server_id is None else query.where(
-        Player.server_id == scope.server_id)
+    if scope.server_id is not None:
+        return query.where(Player.server_id == scope.server_id)
+    return query.where(Player.server_id.in_(
+        select(Server.id).where(Server.network_id == scope.network_id)))
 
 
 def median_to_purchase(scope: Scope, campaign: int) -> timedelta | None:
-    query = _brought(select(Player.first_seen, func.min(Purchase.purchased_at)).join(
-        Purchase, Purchase.player_id == Player.id), scope, campaign).group_by(
-        Player.id, Player.first_seen)
-    waits = sorted(max(bought - joined, timedelta(0))
-                   for joined, bought in db.session.execute(query))
-    if not waits:
+    """The middle wait of the buyers it brought in the period (whole seconds; a purchase made
+    before the first join waits 0): counted, then read at the middle, both walking the index on
+    (Campaign, wait, first seen, Server) in wait order."""
+    bought = Player.seconds_to_purchase.is_not(None)
+    count = db.session.scalar(_brought(select(func.count()).select_from(Player), scope,
+                                       campaign).where(bought))
+    if not count:
         return None
-    middle = len(waits) // 2
-    return waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
-
-
-def _month(column):
-    """The 1st of the column's month as 'YYYY-MM-01' text, on SQLite and PostgreSQL."""
-    if db.engine.dialect.name == "sqlite":  # literal: GROUP BY must repeat it verbatim
-        return func.strftime(literal_column("'%Y-%m-01'"), column)
-    return func.to_char(column, literal_column("'YYYY-MM-01'"))
+    middle = db.session.scalars(_brought(select(Player.seconds_to_purchase), scope, campaign)
+                                .where(bought).order_by(Player.seconds_to_purchase)
+                                .offset((count - 1) // 2).limit(2 - count % 2)).all()
+    return timedelta(seconds=max(sum(middle), 0) / len(middle))
 
 
 def cohorts(scope: Scope, campaign: int) -> list[Cohort]:
-    acquired = _month(Player.first_seen)
-    found = {date.fromisoformat(month): Cohort(date.fromisoformat(month), int(n))
-             for month, n in db.session.execute(_brought(
-                 select(acquired, func.count(Player.id)), scope, campaign).group_by(acquired))}
-    bought = _month(Purchase.purchased_at)
-    query = _brought(select(acquired, bought, Purchase.currency, func.sum(
-        Purchase.amount_minor - Purchase.reversed_minor)).join(
-        Purchase, Purchase.player_id == Player.id), scope, campaign).group_by(
-        acquired, bought, Purchase.currency)
-    for month, purchase_month, currency, net in db.session.execute(query):
-        cohort = found[date.fromisoformat(month)]
-        paid = date.fromisoformat(purchase_month)
-        after = max(months_between(cohort.month, paid), 0)
-        if after < COHORT_MONTHS:
-            row = cohort.net.setdefault(currency, [0] * COHORT_MONTHS)
-            row[after] += int(net)
+    """The months the period touches (whole months), each with its players and their net in
+    each month after: the new players from ActivityDay, the net from CohortMonth."""
+    low = scope.start and scope.start.replace(day=1)
+    high = scope.end and next_month(scope.end)
+    month = month_sql(ActivityDay.day)
+    sizes = _server(select(month, func.sum(ActivityDay.new_players)).where(
+        ActivityDay.network_id == scope.network_id, ActivityDay.campaign_id == campaign,
+        *within(ActivityDay.day, low, high)), ActivityDay, scope).group_by(month)
+    found = {_date(first): Cohort(_date(first), int(n))
+             for first, n in db.session.execute(sizes) if n}
+    nets = _server(select(CohortMonth.month, CohortMonth.paid_month, CohortMonth.currency,
+                          func.sum(CohortMonth.net_minor)).where(
+        CohortMonth.network_id == scope.network_id, CohortMonth.campaign_id == campaign,
+        *within(CohortMonth.month, low, high)), CohortMonth, scope).group_by(
+        CohortMonth.month, CohortMonth.paid_month, CohortMonth.currency)
+    for first, paid, currency, net in db.session.execute(nets):
+        cohort = found.get(first)
+        after = max(months_between(first, paid), 0)
+        if cohort is not None and after < COHORT_MONTHS:
+            cohort.net.setdefault(currency, [0] * COHORT_MONTHS)[after] += int(net)
     return sorted(found.values(), key=lambda c: c.month)
+
+
+def _server(query, model, scope: Scope):
+    return query if scope.server_id is None else query.where(model.server_id == scope.server_id)
+
+
+def _date(value) -> date:
+    """A date from SQL's date(): a date on PostgreSQL, 'YYYY-MM-DD' text on SQLite."""
+    return value if isinstance(value, date) else date.fromisoformat(value)

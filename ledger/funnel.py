@@ -1,10 +1,13 @@
 """The Campaign comparison: per Campaign, and "no Campaign" (organic), what it brought and
 what it returned in a period.
 
-* new players        — players first seen in the period (ActivityDay);
-* returning players  — distinct players it brought who joined in the period on a later day
-  than their first (PlayerDay; exact over any period);
+* new players        — players first seen in the period;
+* returning players  — of the players it brought in the period, those who came back on a
+  later day (ever);
 * buyers             — of the players it brought in the period, those who bought (ever);
+
+  all three from ActivityDay (ledger.outcomes counts a player's buying and coming back on
+  their first day), so a period costs one row per Server, day and Campaign;
 * conversion         — buyers ÷ new players;
 * net                — net revenue credited to it in the period, per currency (RevenueDay);
   the organic row leaves out Unmatched purchases (they have no player yet);
@@ -17,15 +20,15 @@ floats only for JSON.
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from sqlalchemy import exists, func, literal_column, select
+from sqlalchemy import func, select
 
 from extensions import db
 from ledger import costs
 from ledger.campaigns import campaigns_of
 from ledger.exchange_rates import Converted, converted_total
-from ledger.periods import Scope, rollup_filter, start_of, within
+from ledger.periods import Scope, rollup_filter, within
 from ledger.revenue import divide_rounded
-from models import ActivityDay, Network, Player, PlayerDay, Purchase, RevenueDay, Server
+from models import ActivityDay, Network, RevenueDay
 from models.activity import ORGANIC
 from models.rollup import CAMPAIGN, MATCHED
 from money import from_minor
@@ -107,15 +110,10 @@ def comparison(scope: Scope, today: date) -> list[CampaignFigures]:
     network = db.session.get(Network, scope.network_id)
     rows = {c.id: CampaignFigures(c.id, c.name) for c in campaigns_of(network)}
     rows[ORGANIC] = CampaignFigures(None, None)
-    for campaign, new, joins in _activity(scope):
+    for campaign, *counts in _activity(scope):
         if campaign in rows:
-            rows[campaign].new_players, rows[campaign].joins = int(new), int(joins)
-    for campaign, count in _returning(scope):
-        if campaign in rows:
-            rows[campaign].returning_players = int(count)
-    for campaign, count in _buyers(scope):
-        if campaign in rows:
-            rows[campaign].buyers = int(count)
+            row = rows[campaign]
+            row.new_players, row.joins, row.returning_players, row.buyers = map(int, counts)
     for campaign, amounts in revenue_by_campaign(scope).items():
         if campaign in rows:
             rows[campaign].net = {currency: net for currency, (_, net) in amounts.items()}
@@ -132,34 +130,11 @@ def _server(query, column, scope: Scope):
 
 def _activity(scope: Scope):
     query = select(ActivityDay.campaign_id, func.sum(ActivityDay.new_players),
-                   func.sum(ActivityDay.joins)).where(
+                   func.sum(ActivityDay.joins), func.sum(ActivityDay.came_back),
+                   func.sum(ActivityDay.buyers)).where(
         ActivityDay.network_id == scope.network_id, *within(
             ActivityDay.day, scope.start, scope.end and scope.end + timedelta(days=1)))
     query = _server(query, ActivityDay.server_id, scope).group_by(ActivityDay.campaign_id)
-    return db.session.execute(query).all()
-
-
-def _players(scope: Scope, *columns):
-    campaign = func.coalesce(Player.campaign_id, literal_column(str(ORGANIC)))
-    query = select(campaign, *columns).join(Server, Server.id == Player.server_id).where(
-        Server.network_id == scope.network_id)
-    return _server(query, Player.server_id, scope).group_by(campaign)
-
-
-def _returning(scope: Scope):
-    query = _players(scope, func.count(func.distinct(PlayerDay.player_id))).join(
-        PlayerDay, PlayerDay.player_id == Player.id).where(
-        PlayerDay.day > func.date(Player.first_seen), *within(
-            PlayerDay.day, scope.start, scope.end and scope.end + timedelta(days=1)))
-    return db.session.execute(query).all()
-
-
-def _buyers(scope: Scope):
-    bought = exists().where(Purchase.network_id == scope.network_id,
-                            Purchase.player_id == Player.id)
-    query = _players(scope, func.count(Player.id)).where(bought, *within(
-        Player.first_seen, scope.start and start_of(scope.start),
-        scope.end and start_of(scope.end + timedelta(days=1))))
     return db.session.execute(query).all()
 
 

@@ -6,8 +6,9 @@ whole months from month rows and the days at the period's edges from day rows.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, or_
+from sqlalchemy import BigInteger, Integer, and_, cast, func, or_
 
+from extensions import db
 from models.rollup import DAY, MONTH
 
 
@@ -67,6 +68,18 @@ def within(column, low: date | None, high: date | None) -> list:
     return ([column >= low] if low else []) + ([column < high] if high else [])
 
 
+def month_sql(column):
+    """The 1st of the month of a UTC timestamp column, as an SQL date (SQLite, PostgreSQL)."""
+    if db.engine.dialect.name == "sqlite":
+        return func.date(column, "start of month")
+    return func.date(func.date_trunc("month", column))
+
+
+def epoch_seconds(column):
+    """Whole seconds since 1970 of a UTC timestamp column, as SQL (SQLite, PostgreSQL)."""
+    if db.engine.dialect.name == "sqlite":
+        return cast(func.strftime("%s", column), Integer)
+    return cast(func.floor(func.date_part("epoch", column)), BigInteger)
 
 
 def start_of(day: date) -> datetime:

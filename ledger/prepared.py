@@ -22,8 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from extensions import db
-from models import (ActivityDay, Buyer, BuyerDay, Creator, Delivery, DeliveryKey, Integration, ItemDay,
-                    OutboxEvent, Player, PlayerDay, Purchase, PurchaseItem, RevenueDay, Server)
+from models import (ActivityDay, Buyer, BuyerDay, CohortMonth, Creator, CreatorBuyer, Delivery, DeliveryKey,
+                    Integration, ItemDay, OutboxEvent, Player, PlayerDay, Purchase, PurchaseItem, RevenueDay, Server)
 from models.rollup import ALL_SERVERS, ALL_STORES
 
 DIALECTS = (("postgresql", postgresql), ("sqlite", sqlite))
@@ -191,9 +191,9 @@ def _upsert(model, measures: tuple[str, ...]) -> dict:
 
 REVENUE_MEASURES = ("purchases", "gross_minor", "refunded_minor", "chargeback_minor")
 ITEM_MEASURES = ("purchases", "quantity", "total_minor")
-ACTIVITY_MEASURES = ("joins", "new_players", "returning_players")
+ACTIVITY_MEASURES = ("joins", "new_players", "returning_players", "buyers", "came_back")
 MEASURES = {RevenueDay: REVENUE_MEASURES, ItemDay: ITEM_MEASURES, BuyerDay: ("buyers",),
-            ActivityDay: ACTIVITY_MEASURES}
+            ActivityDay: ACTIVITY_MEASURES, CohortMonth: ("net_minor",)}
 UPSERT = {model: _upsert(model, measures) for model, measures in MEASURES.items()}
 # Each rollup table's unique key: the columns a row is found by.
 KEY = {model: itemgetter(*(column.name for column in next(
@@ -215,6 +215,10 @@ INSERT_BUYER = {
         .returning(_BUYERS.c.server_id, _BUYERS.c.store),
         ("network_id", "server_id", "store", "currency", "buyer_key", "last_day"))
     for name, dialect in DIALECTS}
+# Who used a Creator's code: a new buyer adds a row, a repeat one nothing.
+INSERT_CREATOR_BUYER = {
+    name: Prepared(dialect.insert(CreatorBuyer.__table__).on_conflict_do_nothing(),
+                   ("creator_id", "buyer_key")) for name, dialect in DIALECTS}
 
 # --- presence (ledger.activity) ------------------------------------------------------------
 _DAYS = PlayerDay.__table__
@@ -227,3 +231,20 @@ INSERT_PRESENCE = {
 COUNT_JOIN = Prepared(update(_DAYS).where(_DAYS.c.player_id == bindparam("player_id"),
                                           _DAYS.c.day == bindparam("day"))
                       .values(joins=_DAYS.c.joins + 1))
+
+# --- what a Campaign's players did afterwards (ledger.outcomes) ---------------------------------
+_PLAYERS = Player.__table__
+PLAYER_OUTCOME = Prepared(select(_PLAYERS.c.server_id, _PLAYERS.c.campaign_id,
+                                 Player.first_seen, _PLAYERS.c.seconds_to_purchase)
+                          .where(_PLAYERS.c.id == bindparam("player_id")))
+# rowcount 1: this transaction made the player a buyer (or come back); 0: already one.
+MARK_BOUGHT = Prepared(update(_PLAYERS).where(_PLAYERS.c.id == bindparam("player_id"),
+                                              _PLAYERS.c.seconds_to_purchase.is_(None))
+                       .values(seconds_to_purchase=bindparam("seconds")))
+EARLIER_BOUGHT = Prepared(update(_PLAYERS).where(
+    _PLAYERS.c.id == bindparam("player_id"),
+    _PLAYERS.c.seconds_to_purchase > bindparam("seconds")).values(
+    seconds_to_purchase=bindparam("seconds")))
+MARK_CAME_BACK = Prepared(update(Player).where(Player.id == bindparam("player_id"),
+                                               Player.came_back_on.is_(None))
+                          .values(came_back_on=bindparam("day", type_=Player.came_back_on.type)))

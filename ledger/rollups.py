@@ -15,6 +15,8 @@ INSERT ... ON CONFLICT (its unique key) DO UPDATE SET x = x + excluded.x, which 
 under concurrency on SQLite and PostgreSQL. Rows are sent in key order, so concurrent
 transactions lock shared rows in the same order.
 
+A purchase with a Creator's code adds its buyer to ``CreatorBuyer`` (once per buyer).
+
 Unique buyers: ``Buyer`` keeps each buyer's last purchase day and ``BuyerDay`` counts
 buyers by that day, per scope (Network or Server, all stores or one). Buyers in
 "the last N days" or "all time" are the buyers whose last purchase day is in the
@@ -38,8 +40,10 @@ from datetime import date, timezone
 from sqlalchemy import case, delete, func, insert, literal, select
 
 from extensions import db
-from ledger import prepared
-from models import Adjustment, Buyer, BuyerDay, ItemDay, Purchase, PurchaseItem, RevenueDay
+from ledger import outcomes, prepared
+from ledger.periods import month_sql
+from models import (Adjustment, Buyer, BuyerDay, Creator, CreatorBuyer, ItemDay, Purchase,
+                    PurchaseItem, RevenueDay)
 from models.purchase import CHARGEBACK, REFUND
 from models.rollup import ALL_SERVERS, ALL_STORES, CAMPAIGN, CREATOR, DAY, MATCHED, MONTH
 
@@ -62,10 +66,18 @@ def add_purchase(conn, purchase, items) -> None:
     _bump_spans(conn, ItemDay, purchase, [({"name": name}, dict(zip(prepared.ITEM_MEASURES, total)))
                                           for name, total in sorted(totals.items())])
     _add_buyer(conn, purchase)
+    if purchase.creator_id:
+        prepared.INSERT_CREATOR_BUYER[conn.dialect.name].execute(conn, {
+            "creator_id": purchase.creator_id, "buyer_key": purchase.username_key})
+    if purchase.player_id:
+        _add(conn, outcomes.purchase_linked(conn, purchase, purchase.amount_minor))
 
 
 def add_reversal(purchase: Purchase, kind: str, amount_minor: int) -> None:
-    _bump_dimensions(db.session.connection(), purchase, {_MEASURE[kind]: amount_minor})
+    conn = db.session.connection()
+    _bump_dimensions(conn, purchase, {_MEASURE[kind]: amount_minor})
+    if purchase.player_id:
+        _add(conn, outcomes.net_changed(conn, purchase, -amount_minor))
 
 
 def reattribute(purchase: Purchase, player_id: int | None, campaign_id: int | None) -> None:
@@ -90,9 +102,14 @@ def reversal_totals(purchase: Purchase) -> tuple[int, int]:
 def _count(purchase: Purchase, sign: int) -> None:
     """Add (sign=1) or take out (sign=-1) a purchase, with its reversals so far."""
     refunded, chargeback = reversal_totals(purchase)
-    _bump_dimensions(db.session.connection(), purchase, {
+    conn = db.session.connection()
+    _bump_dimensions(conn, purchase, {
         "purchases": sign, "gross_minor": sign * purchase.amount_minor,
         "refunded_minor": sign * refunded, "chargeback_minor": sign * chargeback})
+    if purchase.player_id:
+        net = purchase.amount_minor - refunded - chargeback
+        _add(conn, outcomes.purchase_linked(conn, purchase, net) if sign > 0
+             else outcomes.purchase_unlinked(conn, purchase, net))
 
 
 def _bump_dimensions(conn, purchase, deltas: dict) -> None:
@@ -144,6 +161,11 @@ def _add_buyer(conn, purchase) -> None:
     _bump(conn, BuyerDay, [{"network_id": purchase.network_id, "currency": purchase.currency,
                       "server_id": server_id, "store": store, "day": when, "buyers": n}
                      for (server_id, store, when), n in sorted(moves.items()) if n])
+
+
+def _add(conn, changes: list[tuple]) -> None:
+    for model, row in changes:
+        _bump(conn, model, [row])
 
 
 def _bump(conn, model, rows: list[dict]) -> None:
@@ -216,15 +238,22 @@ def rebuild_rollups(network_id: int | None = None) -> None:
         for all_stores in (False, True):
             db.session.execute(_buyers_select(all_servers, all_stores, network_id))
     db.session.execute(_buyer_days_select(network_id))
+    _rebuild_creator_buyers(network_id)
+
+
+def _rebuild_creator_buyers(network_id):
+    theirs = select(Creator.id)
+    if network_id is not None:
+        theirs = theirs.where(Creator.network_id == network_id)
+    db.session.execute(delete(CreatorBuyer).where(CreatorBuyer.creator_id.in_(theirs)))
+    used = _scoped(select(Purchase.creator_id, Purchase.username_key).where(
+        Purchase.creator_id.is_not(None)).distinct(), network_id)
+    db.session.execute(insert(CreatorBuyer).from_select(("creator_id", "buyer_key"), used))
 
 
 def _day(span: str):
     """The purchase's UTC day (or the 1st of its month) as SQL, on SQLite and PostgreSQL."""
-    if span == DAY:
-        return func.date(Purchase.purchased_at)
-    if db.engine.dialect.name == "sqlite":
-        return func.date(Purchase.purchased_at, "start of month")
-    return func.date(func.date_trunc("month", Purchase.purchased_at))
+    return func.date(Purchase.purchased_at) if span == DAY else month_sql(Purchase.purchased_at)
 
 
 def _scoped(query, network_id):

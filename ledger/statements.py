@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from extensions import db
 from ledger.periods import next_month
 from ledger.revenue import divide_rounded
-from models import (CommissionRate, Creator, Purchase, RevenueDay, StatementLine,
+from models import (CommissionRate, Creator, CreatorBuyer, RevenueDay, StatementLine,
                     StatementPayment)
 from models.rollup import CREATOR, DAY, MONTH
 
@@ -196,5 +196,5 @@ def monthly_activity(creator: Creator) -> list[tuple[date, str, int, int, int]]:
 
 def creator_buyers(creator: Creator) -> int:
     """Distinct buyers (by folded username) who used the code."""
-    return db.session.scalar(select(func.count(func.distinct(Purchase.username_key))).where(
-        Purchase.creator_id == creator.id)) or 0
+    return db.session.scalar(select(func.count()).select_from(CreatorBuyer).where(
+        CreatorBuyer.creator_id == creator.id))

@@ -1,9 +1,9 @@
 """All models, imported here so Alembic and the app see every table."""
-from models.activity import ActivityDay, PlayerDay
+from models.activity import ActivityDay, CohortMonth, PlayerDay
 from models.api_token import ApiToken
 from models.campaign import Campaign, CampaignHostname
 from models.cost import Cost, CostChange
-from models.creator import CommissionRate, Creator, StatementLine, StatementPayment
+from models.creator import CommissionRate, Creator, CreatorBuyer, StatementLine, StatementPayment
 from models.exchange_rate import ExchangeRate
 from models.integration import (Delivery, DeliveryKey, DeliveryRejection, Integration, ReplayCopy,
                                 SignatureUse)
@@ -21,7 +21,7 @@ from models.user import User
 from models.worker import Job, Lease
 
 __all__ = [
-    "ActivityDay", "ApiToken", "CommissionRate", "Cost", "CostChange", "PlayerDay",
+    "ActivityDay", "ApiToken", "CohortMonth", "CommissionRate", "CreatorBuyer", "Cost", "CostChange", "PlayerDay",
     "ShareLink", "StatementLine", "StatementPayment",
     "Adjustment", "Buyer", "BuyerDay", "Campaign", "CampaignHostname", "Creator", "Delivery",
     "DeliveryKey", "DeliveryRejection", "DiscordAlert", "Job", "Lease", "OutboxEvent",

@@ -14,6 +14,17 @@ class Creator(NetworkNamed, db.Model):
     code_key: Mapped[str] = mapped_column(String(64))
 
 
+class CreatorBuyer(db.Model):
+    """A buyer (folded username) who used a Creator's code at least once: the Creator page's
+    buyer count is a count of these rows (kept by ledger.rollups)."""
+
+    __tablename__ = "creator_buyers"
+
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    buyer_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class CommissionRate(db.Model):
     """A Creator's commission from ``starts_on`` (a UTC day) until the next rate starts, in
     hundredths of a percent (1250: 12.5 %)."""
