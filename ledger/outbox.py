@@ -8,7 +8,7 @@ worker turns them into sends (ledger.fanout) and delivers them (ledger.sending).
 import secrets
 
 from extensions import db
-from ledger import prepared
+from ledger import batch, prepared
 from models.base import utcnow
 
 PURCHASE = "purchase.accepted"
@@ -22,11 +22,13 @@ KINDS = (PURCHASE, REFUND, CHARGEBACK, PAYMENT_PENDING, PAYMENT_PAID, INTEGRATIO
 
 def emit(network_id: int, kind: str, data: dict, server_id: int | None = None,
          conn=None) -> str:
-    """Add an event to the caller's transaction; its stable id ("evt_…")."""
+    """Add an event to the caller's transaction (in an applier's batch: at its end, still in
+    its transaction); its stable id ("evt_…")."""
     uid = "evt_" + secrets.token_hex(12)
-    prepared.INSERT_OUTBOX.execute(conn if conn is not None else db.session.connection(), {
+    conn = conn if conn is not None else db.session.connection()
+    batch.later(conn, prepared.INSERT_OUTBOX, [{
         "uid": uid, "network_id": network_id, "server_id": server_id, "kind": kind,
-        "data": data, "created_at": utcnow(), "fanned_out_at": None})
+        "data": data, "created_at": utcnow(), "fanned_out_at": None}])
     return uid
 
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from sqlalchemy import bindparam, select
 
 from extensions import db
-from ledger import locks, outbox, prepared, rollups
+from ledger import batch, locks, outbox, prepared, rollups
 from models import Player, Purchase, Server
 from models.base import fold, utcnow
 
@@ -57,7 +57,7 @@ def insert_purchase(server, store: str, event, delivery_id: int | None = None,
     if row is None:
         return None
     ids = dict(zip(("id", "player_id", "campaign_id", "creator_id"), row))
-    prepared.INSERT_ITEM.execute_many(conn, [
+    batch.later(conn, prepared.INSERT_ITEM, [
         {"purchase_id": ids["id"], "name": i.name, "quantity": i.quantity,
          "total_minor": i.total_minor} for i in event.items])
     rollups.add_purchase(conn, SimpleNamespace(**columns, **ids), event.items)

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, func, select, update
 import events as event_types
 from events import MatchedReversalEvent, PurchaseEvent, ReversalEvent, StoreActivityEvent
 from extensions import db
-from ledger import locks, prepared, purchases, reversals, rollups, store_events
+from ledger import batch, locks, prepared, purchases, reversals, store_events
 from ledger.deliveries import ACCEPTED, DUPLICATE, IGNORED, DeliveryRef
 from ledger.targets import ServerRef
 from models import Delivery, DeliveryKey, Server
@@ -89,7 +89,7 @@ def apply_waiting(limit: int = BATCH) -> int:
     the caller commits (one transaction per batch).
 
     The whole batch is applied in one savepoint, its rollup changes summed per row
-    (rollups.batched). When any delivery fails, that savepoint is rolled back and the batch
+    (ledger.batch). When any delivery fails, that savepoint is rolled back and the batch
     is applied again one delivery at a time, each in its own savepoint, up to the one that
     fails: it keeps its error, and none received after it is applied before it (until it is
     marked failed)."""
@@ -104,7 +104,7 @@ def apply_waiting(limit: int = BATCH) -> int:
     try:
         with db.session.begin_nested():
             conn = _savepoint_connection()
-            with rollups.batched(conn):
+            with batch.batched(conn):
                 done = [(row, _apply(row, conn)) for row in rows]
     except Exception:  # noqa: BLE001 (found and kept by applying one at a time)
         done = _one_by_one(rows)

@@ -22,25 +22,25 @@ buyers by that day, per scope (Network or Server, all stores or one). Buyers in
 "the last N days" or "all time" are the buyers whose last purchase day is in the
 period: a sum over at most one BuyerDay row per day, however many buyers there are,
 and exact. (A range that ends in the past cannot be answered this way; ledger.revenue
-counts it from that range's purchases.) A repeat purchase on a buyer's last day costs
-one locking SELECT of the buyer's four scope rows.
+counts it from that range's purchases.) A batch's buyers cost one locking SELECT of their
+scope rows, and one INSERT of those it sees first.
 
-``batched()``: within it (the worker applying a batch of deliveries), the additive changes
-are summed per row and written when it ends, one statement per table for the whole batch.
+Within ``ledger.batch.batched()`` (the worker applying a batch of deliveries) the additive
+changes are summed per row and the buyers handled together, written when the batch ends.
 
 ``rebuild_rollups(network_id)`` recomputes a Network's rows (or all) from purchases and
 adjustments: after deleting a Server, Campaign or Creator (whose foreign keys the rows do
 not have), after bench/revenue's bulk insert, and in the tests as the reference.
 """
-import contextvars
 from collections import Counter
-from contextlib import contextmanager
 from datetime import date, timezone
 
-from sqlalchemy import case, delete, func, insert, literal, select
+from sqlalchemy import case, delete, func, insert, literal, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from extensions import db
-from ledger import outcomes, prepared
+from ledger import batch, outcomes, prepared
 from ledger.periods import month_sql
 from models import (Adjustment, Buyer, BuyerDay, Creator, CreatorBuyer, ItemDay, Purchase,
                     PurchaseItem, RevenueDay)
@@ -65,7 +65,7 @@ def add_purchase(conn, purchase, items) -> None:
             total[2] + item.total_minor
     _bump_spans(conn, ItemDay, purchase, [({"name": name}, dict(zip(prepared.ITEM_MEASURES, total)))
                                           for name, total in sorted(totals.items())])
-    _add_buyer(conn, purchase)
+    batch.collect(conn, _add_buyers, purchase)
     if purchase.creator_id:
         prepared.INSERT_CREATOR_BUYER[conn.dialect.name].execute(conn, {
             "creator_id": purchase.creator_id, "buyer_key": purchase.username_key})
@@ -126,97 +126,68 @@ def _bump_spans(conn, model, purchase, rows: list[tuple[dict, dict]]) -> None:
     day = purchase_day(purchase)
     base = {"network_id": purchase.network_id, "server_id": purchase.server_id,
             "currency": purchase.currency, "store": purchase.store}
-    _bump(conn, model, [{**base, **key, "span": span, "day": when, **deltas}
+    batch.add(conn, model, [{**base, **key, "span": span, "day": when, **deltas}
                   for span, when in ((DAY, day), (MONTH, day.replace(day=1)))
                   for key, deltas in rows])
 
 
-def _add_buyer(conn, purchase) -> None:
-    """Make the purchase's day the buyer's last purchase day in each of the four scopes
-    where it is later (or the first), moving the buyer between BuyerDay rows."""
-    day = purchase_day(purchase)
-    key = {"network_id": purchase.network_id, "currency": purchase.currency,
-           "buyer_key": purchase.username_key}
+def _add_buyers(conn, purchases: list) -> None:
+    """Make each purchase's day its buyer's last purchase day in each of the four scopes
+    where it is later (or the first), moving the buyers between BuyerDay rows. Set-based, so
+    a batch costs a few statements whatever its size: one locking SELECT of the buyers' rows,
+    one UPDATE per moved row (sent together), one INSERT of the new ones; rows another
+    transaction inserted first are locked and moved in another round."""
+    latest: dict[tuple, date] = {}  # (network, currency, buyer, Server or 0, store or "")
+    for purchase in purchases:
+        day = purchase_day(purchase)
+        for server_id in (purchase.server_id, ALL_SERVERS):
+            for store in (purchase.store, ALL_STORES):
+                scope = (purchase.network_id, purchase.currency, purchase.username_key,
+                         server_id, store)
+                latest[scope] = max(day, latest.get(scope, day))
     moves: Counter = Counter()
-    pending = {(server_id, store) for server_id in (purchase.server_id, ALL_SERVERS)
-               for store in (purchase.store, ALL_STORES)}
+    pending = latest
     while pending:
-        found = {(server_id, store): (buyer_id, last_day) for buyer_id, server_id, store, last_day
-                 in prepared.LOCK_BUYERS.rows(conn, {**key, "server_id": purchase.server_id,
-                                             "store": purchase.store})}
-        later = [scope for scope in sorted(pending & found.keys()) if found[scope][1] < day]
-        prepared.MOVE_BUYER.execute_many(conn, [{"buyer_id": found[scope][0], "day": day}
-                                        for scope in later])
-        for server_id, store in later:
-            moves[(server_id, store, found[(server_id, store)][1])] -= 1
-            moves[(server_id, store, day)] += 1
-        new = sorted(pending - found.keys())
-        inserted = set()
-        for server_id, store in new:  # one by one: RETURNING says which ones were new
-            if prepared.INSERT_BUYER[conn.dialect.name].execute(conn, {
-                    **key, "server_id": server_id, "store": store, "last_day": day}).fetchone():
-                inserted.add((server_id, store))
-                moves[(server_id, store, day)] += 1
-        pending = set(new) - inserted  # another transaction recorded these first: move them
-    _bump(conn, BuyerDay, [{"network_id": purchase.network_id, "currency": purchase.currency,
-                      "server_id": server_id, "store": store, "day": when, "buyers": n}
-                     for (server_id, store, when), n in sorted(moves.items()) if n])
+        found = {tuple(row[1:6]): (row[0], row[6]) for row in conn.execute(_locked_buyers(pending))}
+        later = sorted(scope for scope in pending.keys() & found.keys()
+                       if found[scope][1] < pending[scope])
+        prepared.MOVE_BUYER.execute_many(conn, [{"buyer_id": found[scope][0],
+                                                 "day": pending[scope]} for scope in later])
+        for scope in later:
+            moves[(*scope[:2], *scope[3:], found[scope][1])] -= 1
+        new = {scope: day for scope, day in pending.items() if scope not in found}
+        inserted = {tuple(row) for row in conn.execute(_insert_buyers(conn, new))} if new else set()
+        for scope in later + sorted(inserted):
+            moves[(*scope[:2], *scope[3:], pending[scope])] += 1
+        pending = {scope: day for scope, day in new.items() if scope not in inserted}
+    batch.add(conn, BuyerDay, [
+        {"network_id": network_id, "currency": currency, "server_id": server_id,
+         "store": store, "day": day, "buyers": n}
+        for (network_id, currency, server_id, store, day), n in sorted(moves.items()) if n])
+
+
+_SCOPE = (Buyer.network_id, Buyer.currency, Buyer.buyer_key, Buyer.server_id, Buyer.store)
+
+
+def _locked_buyers(scopes):
+    return select(Buyer.id, *_SCOPE, Buyer.last_day).where(
+        tuple_(*_SCOPE).in_(sorted(scopes))).order_by(Buyer.id).with_for_update()
+
+
+def _insert_buyers(conn, scopes: dict):
+    """INSERT the new scope rows, skipping any another transaction inserted first; RETURNING
+    says which ones were ours."""
+    names = ("network_id", "currency", "buyer_key", "server_id", "store")
+    statement = (sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert)(Buyer)
+    return statement.values([{**dict(zip(names, scope)), "last_day": day}
+                             for scope, day in sorted(scopes.items())]).on_conflict_do_nothing(
+        index_elements=["network_id", "server_id", "store", "currency", "buyer_key"]
+    ).returning(*_SCOPE)
 
 
 def _add(conn, changes: list[tuple]) -> None:
     for model, row in changes:
-        _bump(conn, model, [row])
-
-
-def _bump(conn, model, rows: list[dict]) -> None:
-    """Add each row's measures to the rollup row with its key (created at 0 if missing)."""
-    batch = _batch.get()
-    if batch is not None:
-        batch.add(model, rows)
-        return
-    prepared.UPSERT[model][conn.dialect.name].execute_many(conn, rows)
-
-
-class _Batch:
-    """Rollup changes summed per row (model and key) until they are written."""
-
-    def __init__(self):
-        self.rows: dict[tuple, dict] = {}
-
-    def add(self, model, rows: list[dict]) -> None:
-        measures, key_of = prepared.MEASURES[model], prepared.KEY[model]
-        for row in rows:
-            key = (model, key_of(row))
-            total = self.rows.get(key)
-            if total is None:
-                self.rows[key] = dict(row)
-            else:
-                for name in measures:
-                    total[name] += row[name]
-
-    def write(self, conn) -> None:
-        for model in prepared.MEASURES:  # each table's rows in key order (see above)
-            rows = sorted(((key, row) for (kind, key), row in self.rows.items() if kind is model),
-                          key=lambda item: tuple(str(v) for v in item[0]))
-            if rows:
-                prepared.UPSERT[model][conn.dialect.name].execute_many(conn, [r for _, r in rows])
-
-
-_batch: contextvars.ContextVar[_Batch | None] = contextvars.ContextVar("rollup_batch",
-                                                                      default=None)
-
-
-@contextmanager
-def batched(conn):
-    """Sum the rollup changes made inside, and write them on ``conn`` when it ends (not when
-    it raises: the caller's savepoint is rolled back then)."""
-    batch = _Batch()
-    token = _batch.set(batch)
-    try:
-        yield
-    finally:
-        _batch.reset(token)
-    batch.write(conn)
+        batch.add(conn, model, [row])
 
 
 # --- from scratch ---------------------------------------------------------------------
