@@ -14,13 +14,15 @@ TEBEX_SECRET = "tbx-notify-secret"
 
 
 def tebex_payment(n: int, amount: float = 12.5, currency: str = "EUR", username: str = "Notch",
-                  kind: str = "payment.completed", event_id: str | None = None) -> dict:
-    """A Tebex delivery of purchase ``n`` (a refund of it with ``kind``)."""
+                  kind: str = "payment.completed", event_id: str | None = None,
+                  day: int = 2) -> dict:
+    """A Tebex delivery of purchase ``n`` (a refund of it with ``kind``), made on ``day``
+    November 2026."""
     price = {"amount": amount, "currency": currency}
     return {"id": event_id or f"evt-{kind}-{n}", "type": kind,
             "date": "2026-11-02T10:11:13+00:00",
             "subject": {"transaction_id": f"tbx-{n}", "status": {"id": 1},
-                        "payment_sequence": "oneoff", "created_at": "2026-11-02T10:11:12Z",
+                        "payment_sequence": "oneoff", "created_at": f"2026-11-{day:02d}T10:11:12Z",
                         "price": price, "price_paid": price,
                         "customer": {"email": "buyer@example.com",
                                      "username": {"id": "0" * 32, "username": username}},
