@@ -19,7 +19,7 @@ Server or Campaign is deleted (the recount job) and in the tests, as the referen
 from collections import Counter
 from datetime import date, timezone
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import case, delete, func, select
 
 from extensions import db
 from ledger import outcomes, prepared
@@ -84,10 +84,7 @@ def rebuild_activity(network_id: int | None = None) -> None:
                     count(PlayerDay.day > first),
                     count(on_first_day & Player.seconds_to_purchase.is_not(None)),
                     count(on_first_day & Player.came_back_on.is_not(None)))
-             .join(Player, Player.id == PlayerDay.player_id)
-             .join(Server, Server.id == Player.server_id).group_by(*keys))
-    if network_id is not None:
-        query = query.where(Server.network_id == network_id)
-    db.session.execute(insert(ActivityDay).from_select(
-        ("network_id", "server_id", "day", "campaign_id", "joins", "new_players",
-         "returning_players", "buyers", "came_back"), query))
+             .join(Player, Player.id == PlayerDay.player_id))
+    outcomes.insert_per_player(ActivityDay, (
+        "network_id", "server_id", "day", "campaign_id", "joins", "new_players",
+        "returning_players", "buyers", "came_back"), query, keys, network_id)

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from extensions import db
 from ledger import costs
 from ledger.campaigns import campaigns_of
-from ledger.exchange_rates import Converted, converted_total
+from ledger.exchange_rates import Converted, converted_total, rates
 from ledger.periods import Scope, rollup_filter, within
 from ledger.revenue import divide_rounded
 from models import ActivityDay, Network, RevenueDay
@@ -89,9 +89,10 @@ class InDisplay:
 
 
 def in_display_currency(network: Network, row: CampaignFigures) -> InDisplay | None:
-    net, cost = converted_total(network, row.net), converted_total(network, row.cost)
-    if net is None:
+    if not network.display_currency:
         return None
+    known = rates(network.id)
+    net, cost = converted_total(network, row.net, known), converted_total(network, row.cost, known)
     whole = cost.amount_minor and not net.missing and not cost.missing
     return InDisplay(net, cost, divide_rounded(1000 * net.amount_minor, cost.amount_minor)
                      if whole else None)

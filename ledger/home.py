@@ -11,7 +11,7 @@ from sqlalchemy import exists, func, select
 
 from extensions import db
 from ledger import exchange_rates, revenue, revenue_groups
-from ledger.periods import Scope, start_of
+from ledger.periods import Scope, period_days, start_of
 from ledger.purchase_list import PurchaseFilter, purchase_page
 from ledger.revenue_groups import Group
 from models import Campaign, Integration, Network, Player, Purchase, Server
@@ -56,8 +56,8 @@ class Glance:
 
 def period_scope(network_id: int, period: str, today: date) -> Scope:
     """The revenue pages' scope for a period of PERIODS ("7": the last 7 days, today included)."""
-    days = int(period if period in PERIODS else "7")
-    return Scope(network_id, start=today - timedelta(days=days - 1))
+    return Scope(network_id, start=period_days(period if period in PERIODS else "7", None, None,
+                                               today)[0])
 
 
 def glance(network: Network, period: str, today: date) -> Glance:

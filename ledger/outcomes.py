@@ -141,11 +141,16 @@ def rebuild(network_id: int | None = None) -> None:
     db.session.execute(cohorts)
     keys = (Server.network_id, Player.server_id, func.coalesce(Player.campaign_id, ORGANIC),
             month_sql(Player.first_seen), month_sql(Purchase.purchased_at), Purchase.currency)
-    query = (select(*keys, func.sum(Purchase.amount_minor - Purchase.reversed_minor))
-             .join(Player, Player.id == Purchase.player_id)
-             .join(Server, Server.id == Player.server_id).group_by(*keys))
+    insert_per_player(CohortMonth, ("network_id", "server_id", "campaign_id", "month",
+                                    "paid_month", "currency", "net_minor"),
+                      select(*keys, func.sum(Purchase.amount_minor - Purchase.reversed_minor))
+                      .join(Player, Player.id == Purchase.player_id), keys, network_id)
+
+
+def insert_per_player(model, columns: tuple, query, keys: tuple, network_id: int | None):
+    """INSERT INTO ``model`` the rows of ``query`` (which joins Player) grouped by ``keys``, of
+    one Network's Servers or all."""
+    query = query.join(Server, Server.id == Player.server_id).group_by(*keys)
     if network_id is not None:
         query = query.where(Server.network_id == network_id)
-    db.session.execute(insert(CohortMonth).from_select(
-        ("network_id", "server_id", "campaign_id", "month", "paid_month", "currency",
-         "net_minor"), query))
+    db.session.execute(insert(model).from_select(columns, query))

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from extensions import db
-from ledger.periods import next_month
+from ledger.periods import next_month, within
 from ledger.revenue import divide_rounded
 from models import (CommissionRate, Creator, CreatorBuyer, RevenueDay, StatementLine,
                     StatementPayment)
@@ -81,13 +81,16 @@ def percent(basis_points: int) -> str:
 # --- figures ----------------------------------------------------------------------------
 
 def month_figures(creator: Creator) -> tuple[dict, dict]:
-    """({(month, currency): net}, {(month, currency): commission}) from the daily rollups."""
+    """({(month, currency): net}, {(month, currency): commission}) from the rollups: month rows
+    where one rate held all month, day rows for the months in which a rate starts after the
+    1st (so a statement costs about a row per month, however many purchases)."""
     starts, points = [], []
     for rate in rates(creator.id):
         starts.append(rate.starts_on)
         points.append(rate.basis_points)
     net, weighted = defaultdict(int), defaultdict(int)
-    for day, currency, amount in db.session.execute(_daily_net(creator)):
+    for day, currency, amount in _net_rows(creator, {s.replace(day=1) for s in starts
+                                                      if s.day != 1}):
         found = bisect_right(starts, day)
         key = (day.replace(day=1), currency)
         net[key] += int(amount)
@@ -96,11 +99,21 @@ def month_figures(creator: Creator) -> tuple[dict, dict]:
                        for key, total in weighted.items()}
 
 
-def _daily_net(creator: Creator):
+def _net_rows(creator: Creator, split: set[date]) -> list:
+    """(day, currency, net): month rows, but day rows in the ``split`` months."""
+    if not split:
+        return db.session.execute(_net(creator, MONTH)).all()
+    return db.session.execute(_net(creator, MONTH).where(RevenueDay.day.not_in(split))).all() + \
+        db.session.execute(_net(creator, DAY).where(or_(*(
+            and_(*within(RevenueDay.day, month, next_month(month))) for month in split)))).all()
+
+
+def _net(creator: Creator, span: str):
+    """The Creator's net per day (or month: ``span``) and currency."""
     return select(RevenueDay.day, RevenueDay.currency, func.sum(
         RevenueDay.gross_minor - RevenueDay.refunded_minor - RevenueDay.chargeback_minor)
     ).where(RevenueDay.network_id == creator.network_id, RevenueDay.dimension == CREATOR,
-            RevenueDay.ref_id == creator.id, RevenueDay.span == DAY).group_by(
+            RevenueDay.ref_id == creator.id, RevenueDay.span == span).group_by(
         RevenueDay.day, RevenueDay.currency)
 
 

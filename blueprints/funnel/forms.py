@@ -23,7 +23,6 @@ class CompareForm(PeriodForm):
 
     store = None
     server = SelectField("Server", choices=[("", "All Servers")], default="")
-    sort = StringField(validators=[Optional(), Length(max=40)])
 
 
 def read_filters(network, args, today: date) -> tuple[CompareForm, Scope]:

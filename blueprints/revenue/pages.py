@@ -1,5 +1,5 @@
 """The revenue overview and the purchase list (a page, its HTMX partial, and its CSV)."""
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urlencode
 
 from flask import Response, abort, render_template, request, stream_with_context, url_for
@@ -12,6 +12,7 @@ from blueprints.revenue.export import csv_lines
 from blueprints.revenue.forms import PeriodForm, PurchaseFilterForm
 from extensions import db
 from ledger import exchange_rates, purchase_list, revenue, revenue_groups
+from ledger.periods import period_days
 from models import Campaign, Creator
 from models.base import utc_today
 
@@ -118,12 +119,8 @@ def _clean(form, name):
 
 def _scope(form, network, server, today: date | None = None) -> revenue.Scope:
     today = today or utc_today()
-    period = _clean(form, "period")
-    start = end = None
-    if period == "custom":
-        start, end = _clean(form, "start"), _clean(form, "end")
-    elif period != "all":
-        start = today - timedelta(days=int(period) - 1)
+    start, end = period_days(_clean(form, "period"), _clean(form, "start"), _clean(form, "end"),
+                             today)
     return revenue.Scope(network.id, server.id if server else None, start, end,
                          _clean(form, "store") or None)
 
