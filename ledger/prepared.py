@@ -24,7 +24,6 @@ from sqlalchemy.engine import Connection
 from extensions import db
 from models import (ActivityDay, Buyer, BuyerDay, CohortMonth, Creator, CreatorBuyer, Delivery, DeliveryKey,
                     Integration, ItemDay, OutboxEvent, Player, PlayerDay, Purchase, PurchaseItem, RevenueDay, Server)
-from models.rollup import ALL_SERVERS, ALL_STORES
 
 DIALECTS = (("postgresql", postgresql), ("sqlite", sqlite))
 
@@ -200,21 +199,8 @@ KEY = {model: itemgetter(*(column.name for column in next(
     c for c in model.__table__.constraints if isinstance(c, UniqueConstraint)).columns))
     for model in MEASURES}
 _BUYERS = Buyer.__table__
-LOCK_BUYERS = Prepared(select(_BUYERS.c.id, _BUYERS.c.server_id, _BUYERS.c.store,
-                              _BUYERS.c.last_day).where(
-    _BUYERS.c.network_id == bindparam("network_id"), _BUYERS.c.currency == bindparam("currency"),
-    _BUYERS.c.buyer_key == bindparam("buyer_key"),
-    _BUYERS.c.server_id.in_([bindparam("server_id"), ALL_SERVERS]),
-    _BUYERS.c.store.in_([bindparam("store"), ALL_STORES]))
-    .order_by(_BUYERS.c.id).with_for_update())
 MOVE_BUYER = Prepared(update(_BUYERS).where(_BUYERS.c.id == bindparam("buyer_id"))
                       .values(last_day=bindparam("day")))
-INSERT_BUYER = {
-    name: Prepared(dialect.insert(_BUYERS).on_conflict_do_nothing(
-        index_elements=["network_id", "server_id", "store", "currency", "buyer_key"])
-        .returning(_BUYERS.c.server_id, _BUYERS.c.store),
-        ("network_id", "server_id", "store", "currency", "buyer_key", "last_day"))
-    for name, dialect in DIALECTS}
 # Who used a Creator's code: a new buyer adds a row, a repeat one nothing.
 INSERT_CREATOR_BUYER = {
     name: Prepared(dialect.insert(CreatorBuyer.__table__).on_conflict_do_nothing(),

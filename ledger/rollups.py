@@ -127,8 +127,8 @@ def _bump_spans(conn, model, purchase, rows: list[tuple[dict, dict]]) -> None:
     base = {"network_id": purchase.network_id, "server_id": purchase.server_id,
             "currency": purchase.currency, "store": purchase.store}
     batch.add(conn, model, [{**base, **key, "span": span, "day": when, **deltas}
-                  for span, when in ((DAY, day), (MONTH, day.replace(day=1)))
-                  for key, deltas in rows])
+                            for span, when in ((DAY, day), (MONTH, day.replace(day=1)))
+                            for key, deltas in rows])
 
 
 def _add_buyers(conn, purchases: list) -> None:
