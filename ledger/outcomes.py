@@ -54,8 +54,9 @@ def purchase_unlinked(conn, purchase, net_minor: int) -> list[tuple]:
     player = _player(conn, purchase)
     if player is None:
         return []
-    rest = conn.execute(select(func.min(Purchase.purchased_at)).where(
-        Purchase.player_id == purchase.player_id, Purchase.id != purchase.id)).scalar()
+    rest = conn.execute(select(func.min(Purchase.purchased_at)).where(  # (network, player) index
+        Purchase.network_id == purchase.network_id, Purchase.player_id == purchase.player_id,
+        Purchase.id != purchase.id)).scalar()
     conn.execute(update(Player).where(Player.id == purchase.player_id).values(
         seconds_to_purchase=None if rest is None else seconds_between(player.first_seen, rest)))
     changes = [_cohort(player, purchase, -net_minor)]
