@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from extensions import db
 from ledger.funnel import CampaignFigures, comparison
-from ledger.periods import Scope, month_sql, months_between, next_month, start_of, within
+from ledger.periods import (Scope, days_of, month_sql, months_between, next_month, on_server,
+                            start_of, within)
 from models import ActivityDay, CohortMonth, Player, Server
 from models.activity import ORGANIC
 
@@ -49,8 +50,8 @@ def daily(scope: Scope, campaign: int) -> list[tuple[date, int, int]]:
     query = select(ActivityDay.day, func.sum(ActivityDay.new_players),
                    func.sum(ActivityDay.returning_players)).where(
         ActivityDay.network_id == scope.network_id, ActivityDay.campaign_id == campaign,
-        *within(ActivityDay.day, scope.start, scope.end and scope.end + timedelta(days=1)))
-    query = _server(query, ActivityDay, scope)
+        *days_of(ActivityDay.day, scope))
+    query = on_server(query, ActivityDay.server_id, scope)
     return [(day, int(new), int(back)) for day, new, back in
             db.session.execute(query.group_by(ActivityDay.day).order_by(ActivityDay.day))]
 
@@ -61,10 +62,10 @@ def _brought(query, scope: Scope, campaign: int):
         Player.campaign_id.is_(None) if campaign == ORGANIC else Player.campaign_id == campaign,
         *within(Player.first_seen, scope.start and start_of(scope.start),
                 scope.end and start_of(scope.end + timedelta(days=1))))
-    if scope.server_id is not None:
-        return query.where(Player.server_id == scope.server_id)
-    return query.where(Player.server_id.in_(
-        select(Server.id).where(Server.network_id == scope.network_id)))
+    if scope.server_id is None:
+        query = query.where(Player.server_id.in_(
+            select(Server.id).where(Server.network_id == scope.network_id)))
+    return on_server(query, Player.server_id, scope)
 
 
 def median_to_purchase(scope: Scope, campaign: int) -> timedelta | None:
@@ -88,15 +89,15 @@ def cohorts(scope: Scope, campaign: int) -> list[Cohort]:
     low = scope.start and scope.start.replace(day=1)
     high = scope.end and next_month(scope.end)
     month = month_sql(ActivityDay.day)
-    sizes = _server(select(month, func.sum(ActivityDay.new_players)).where(
+    sizes = on_server(select(month, func.sum(ActivityDay.new_players)).where(
         ActivityDay.network_id == scope.network_id, ActivityDay.campaign_id == campaign,
-        *within(ActivityDay.day, low, high)), ActivityDay, scope).group_by(month)
+        *within(ActivityDay.day, low, high)), ActivityDay.server_id, scope).group_by(month)
     found = {_date(first): Cohort(_date(first), int(n))
              for first, n in db.session.execute(sizes) if n}
-    nets = _server(select(CohortMonth.month, CohortMonth.paid_month, CohortMonth.currency,
-                          func.sum(CohortMonth.net_minor)).where(
+    nets = on_server(select(CohortMonth.month, CohortMonth.paid_month, CohortMonth.currency,
+                            func.sum(CohortMonth.net_minor)).where(
         CohortMonth.network_id == scope.network_id, CohortMonth.campaign_id == campaign,
-        *within(CohortMonth.month, low, high)), CohortMonth, scope).group_by(
+        *within(CohortMonth.month, low, high)), CohortMonth.server_id, scope).group_by(
         CohortMonth.month, CohortMonth.paid_month, CohortMonth.currency)
     for first, paid, currency, net in db.session.execute(nets):
         cohort = found.get(first)
@@ -104,10 +105,6 @@ def cohorts(scope: Scope, campaign: int) -> list[Cohort]:
         if cohort is not None and after < COHORT_MONTHS:
             cohort.net.setdefault(currency, [0] * COHORT_MONTHS)[after] += int(net)
     return sorted(found.values(), key=lambda c: c.month)
-
-
-def _server(query, model, scope: Scope):
-    return query if scope.server_id is None else query.where(model.server_id == scope.server_id)
 
 
 def _date(value) -> date:

@@ -18,7 +18,7 @@ All money is integers in minor units; ratios are exact integers (per mille) for 
 floats only for JSON.
 """
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -26,7 +26,7 @@ from extensions import db
 from ledger import costs
 from ledger.campaigns import campaigns_of
 from ledger.exchange_rates import Converted, converted_total, rates
-from ledger.periods import Scope, rollup_filter, within
+from ledger.periods import Scope, days_of, on_server, rollup_filter
 from ledger.revenue import divide_rounded
 from models import ActivityDay, Network, RevenueDay
 from models.activity import ORGANIC
@@ -125,17 +125,12 @@ def comparison(scope: Scope, today: date) -> list[CampaignFigures]:
     return list(rows.values())
 
 
-def _server(query, column, scope: Scope):
-    return query if scope.server_id is None else query.where(column == scope.server_id)
-
-
 def _activity(scope: Scope):
     query = select(ActivityDay.campaign_id, func.sum(ActivityDay.new_players),
                    func.sum(ActivityDay.joins), func.sum(ActivityDay.came_back),
                    func.sum(ActivityDay.buyers)).where(
-        ActivityDay.network_id == scope.network_id, *within(
-            ActivityDay.day, scope.start, scope.end and scope.end + timedelta(days=1)))
-    query = _server(query, ActivityDay.server_id, scope).group_by(ActivityDay.campaign_id)
+        ActivityDay.network_id == scope.network_id, *days_of(ActivityDay.day, scope))
+    query = on_server(query, ActivityDay.server_id, scope).group_by(ActivityDay.campaign_id)
     return db.session.execute(query).all()
 
 

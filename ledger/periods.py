@@ -29,9 +29,7 @@ def rollup_filter(query, model, scope: Scope):
 
 def place_filter(query, model, scope: Scope):
     """Network, Server and store; not the period."""
-    query = query.where(model.network_id == scope.network_id)
-    if scope.server_id is not None:
-        query = query.where(model.server_id == scope.server_id)
+    query = on_server(query.where(model.network_id == scope.network_id), model.server_id, scope)
     if scope.store:
         query = query.where(model.store == scope.store)
     return query
@@ -68,8 +66,19 @@ def within(column, low: date | None, high: date | None) -> list:
     return ([column >= low] if low else []) + ([column < high] if high else [])
 
 
+def days_of(column, scope: Scope) -> list:
+    """The scope's period on a column of UTC days (``end`` inclusive)."""
+    return within(column, scope.start, scope.end and scope.end + timedelta(days=1))
+
+
+def on_server(query, column, scope: Scope):
+    """The query narrowed to the scope's Server, if it has one."""
+    return query if scope.server_id is None else query.where(column == scope.server_id)
+
+
 def month_sql(column):
-    """The 1st of the month of a UTC timestamp column, as an SQL date (SQLite, PostgreSQL)."""
+    """The 1st of the month of a UTC timestamp (or date) column, as an SQL date (SQLite,
+    PostgreSQL)."""
     if db.engine.dialect.name == "sqlite":
         return func.date(column, "start of month")
     return func.date(func.date_trunc("month", column))
