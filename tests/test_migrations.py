@@ -8,12 +8,26 @@ from extensions import db
 from tests.conftest import make_app
 
 
+def _empty() -> None:
+    """No tables and no migration recorded, for ``upgrade`` to start from."""
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+def _leave_migrated() -> None:
+    """Down to nothing and up again: the schema stays in place for the next test on this
+    database."""
+    db.session.remove()
+    downgrade(revision="base")
+    upgrade()
+    db.engine.dispose()
+
+
 def test_migrations_match_models(backend, tmp_path, request):
     app = make_app(backend, tmp_path, request)
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        _empty()
         upgrade()
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
@@ -36,9 +50,7 @@ def test_activity_migration_counts_existing_players(backend, tmp_path, request):
 
     app = make_app(backend, tmp_path, request)
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        _empty()
         upgrade(revision="66c6c19803be")
         with db.engine.begin() as conn:
             conn.execute(text(
@@ -58,10 +70,7 @@ def test_activity_migration_counts_existing_players(backend, tmp_path, request):
         assert {(r.day, r.campaign_id): (r.joins, r.new_players, r.returning_players)
                 for r in db.session.scalars(select(ActivityDay))} == rows
         db.session.rollback()
-        downgrade(revision="base")
-        upgrade()  # leave the schema in place for the next test on this database
-        db.session.remove()
-        db.engine.dispose()
+        _leave_migrated()
 
 
 def test_outcomes_migration_fills_from_existing_purchases_and_presence(backend, tmp_path,
@@ -88,9 +97,7 @@ def test_outcomes_migration_fills_from_existing_purchases_and_presence(backend, 
 
     app = make_app(backend, tmp_path, request)
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        _empty()
         upgrade(revision="e8bd50a5383e")
         with db.engine.begin() as conn:
             for statement in (
@@ -129,7 +136,4 @@ def test_outcomes_migration_fills_from_existing_purchases_and_presence(backend, 
         activity.rebuild_activity(1)
         assert kept() == (players, days, cohorts, creator_buyers)
         db.session.rollback()
-        downgrade(revision="base")
-        upgrade()  # leave the schema in place for the next test on this database
-        db.session.remove()
-        db.engine.dispose()
+        _leave_migrated()
