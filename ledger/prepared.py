@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from operator import itemgetter
 
-from sqlalchemy import UniqueConstraint, bindparam, insert, select, update
+from sqlalchemy import (UniqueConstraint, and_, bindparam, cast, column, insert, select, update,
+                        values)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -67,6 +68,36 @@ class Prepared:
         found = self._compiled.get(dialect.name)
         if found is None:
             found = self._compiled[dialect.name] = _Compiled(self.statement, self.columns, dialect)
+        return found
+
+
+class Sized:
+    """A statement over a list of rows (a VALUES list), prepared once per size: 1, 2, 4 ...
+    ``MOST`` rows. A list is padded to its size by repeating its last row, so ``build(n)``
+    must make a statement that a repeated row does not change; a longer list is sent in
+    parts. Building and compiling a VALUES list of a few hundred binds costs milliseconds,
+    more than running it."""
+
+    MOST = 256
+
+    def __init__(self, build, names: tuple[str, ...]):
+        self.build, self.names = build, names  # build(n): the statement, binds name0...name{n-1}
+        self._by_size: dict[int, Prepared] = {}
+
+    def rows(self, conn: Connection, rows: list[tuple]) -> list[tuple]:
+        """Run for every row of ``rows`` (a SELECT, or a write with RETURNING); the rows
+        (a SELECT's rows for the padding's repeats may come more than once)."""
+        found = []
+        for start in range(0, len(rows), self.MOST):
+            part = rows[start:start + self.MOST]
+            size = 1 << (len(part) - 1).bit_length()
+            statement = self._by_size.get(size)
+            if statement is None:
+                statement = self._by_size[size] = Prepared(self.build(size))
+            part = part + [part[-1]] * (size - len(part))
+            found += statement.rows(conn, {f"{name}{index}": value
+                                           for index, row in enumerate(part)
+                                           for name, value in zip(self.names, row)})
         return found
 
 
@@ -199,6 +230,40 @@ KEY = {model: itemgetter(*(column.name for column in next(
     c for c in model.__table__.constraints if isinstance(c, UniqueConstraint)).columns))
     for model in MEASURES}
 _BUYERS = Buyer.__table__
+BUYER_SCOPE = ("network_id", "currency", "buyer_key", "server_id", "store")
+
+
+def _wanted(n: int):
+    """n buyer scopes as a VALUES list (binds network_id0, currency0 ...), each value cast
+    to its column's type: PostgreSQL cannot tell the type of a bare bind in VALUES."""
+    return values(*(column(name, _BUYERS.c[name].type) for name in BUYER_SCOPE), name="wanted") \
+        .data([tuple(cast(bindparam(f"{name}{i}"), _BUYERS.c[name].type) for name in BUYER_SCOPE)
+               for i in range(n)]).cte("wanted")
+
+
+def _locked_buyers(n: int):
+    """The Buyer rows of n scopes, locked. A join on the list: for a tuple IN (VALUES ...)
+    SQLite scans the whole table; for the join it probes the unique index."""
+    wanted = _wanted(n)
+    return select(_BUYERS.c.id, *(_BUYERS.c[name] for name in BUYER_SCOPE), _BUYERS.c.last_day) \
+        .join(wanted, and_(*(_BUYERS.c[name] == wanted.c[name] for name in BUYER_SCOPE))) \
+        .order_by(_BUYERS.c.id).with_for_update(of=_BUYERS)
+
+
+def _insert_buyers(dialect):
+    """INSERT n new scope rows, skipping any another transaction inserted first; RETURNING
+    says which ones were ours."""
+    names = (*BUYER_SCOPE, "last_day")
+    return lambda n: dialect.insert(_BUYERS).values([
+        {name: bindparam(f"{name}{i}", type_=_BUYERS.c[name].type) for name in names}
+        for i in range(n)]).on_conflict_do_nothing(
+        index_elements=["network_id", "server_id", "store", "currency", "buyer_key"]
+    ).returning(*(_BUYERS.c[name] for name in BUYER_SCOPE))
+
+
+LOCKED_BUYERS = Sized(_locked_buyers, BUYER_SCOPE)
+INSERT_BUYERS = {name: Sized(_insert_buyers(dialect), (*BUYER_SCOPE, "last_day"))
+                 for name, dialect in DIALECTS}
 MOVE_BUYER = Prepared(update(_BUYERS).where(_BUYERS.c.id == bindparam("buyer_id"))
                       .values(last_day=bindparam("day")))
 # Who used a Creator's code: a new buyer adds a row, a repeat one nothing.

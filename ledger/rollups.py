@@ -35,9 +35,7 @@ not have), after bench/revenue's bulk insert, and in the tests as the reference.
 from collections import Counter
 from datetime import date, timezone
 
-from sqlalchemy import case, delete, func, insert, literal, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import case, delete, func, insert, literal, select
 
 from extensions import db
 from ledger import batch, outcomes, prepared
@@ -148,7 +146,8 @@ def _add_buyers(conn, purchases: list) -> None:
     moves: Counter = Counter()
     pending = latest
     while pending:
-        found = {tuple(row[1:6]): (row[0], row[6]) for row in conn.execute(_locked_buyers(pending))}
+        found = {tuple(row[1:6]): (row[0], row[6])
+                 for row in prepared.LOCKED_BUYERS.rows(conn, sorted(pending))}
         later = sorted(scope for scope in pending.keys() & found.keys()
                        if found[scope][1] < pending[scope])
         prepared.MOVE_BUYER.execute_many(conn, [{"buyer_id": found[scope][0],
@@ -156,7 +155,8 @@ def _add_buyers(conn, purchases: list) -> None:
         for scope in later:
             moves[(*scope[:2], *scope[3:], found[scope][1])] -= 1
         new = {scope: day for scope, day in pending.items() if scope not in found}
-        inserted = {tuple(row) for row in conn.execute(_insert_buyers(conn, new))} if new else set()
+        inserted = {tuple(row) for row in prepared.INSERT_BUYERS[conn.dialect.name].rows(
+            conn, [(*scope, day) for scope, day in sorted(new.items())])} if new else set()
         for scope in later + sorted(inserted):
             moves[(*scope[:2], *scope[3:], pending[scope])] += 1
         pending = {scope: day for scope, day in new.items() if scope not in inserted}
@@ -164,25 +164,6 @@ def _add_buyers(conn, purchases: list) -> None:
         {"network_id": network_id, "currency": currency, "server_id": server_id,
          "store": store, "day": day, "buyers": n}
         for (network_id, currency, server_id, store, day), n in sorted(moves.items()) if n])
-
-
-_SCOPE = (Buyer.network_id, Buyer.currency, Buyer.buyer_key, Buyer.server_id, Buyer.store)
-
-
-def _locked_buyers(scopes):
-    return select(Buyer.id, *_SCOPE, Buyer.last_day).where(
-        tuple_(*_SCOPE).in_(sorted(scopes))).order_by(Buyer.id).with_for_update()
-
-
-def _insert_buyers(conn, scopes: dict):
-    """INSERT the new scope rows, skipping any another transaction inserted first; RETURNING
-    says which ones were ours."""
-    names = ("network_id", "currency", "buyer_key", "server_id", "store")
-    statement = (sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert)(Buyer)
-    return statement.values([{**dict(zip(names, scope)), "last_day": day}
-                             for scope, day in sorted(scopes.items())]).on_conflict_do_nothing(
-        index_elements=["network_id", "server_id", "store", "currency", "buyer_key"]
-    ).returning(*_SCOPE)
 
 
 def _add(conn, changes: list[tuple]) -> None:

@@ -3,11 +3,12 @@ through SQLAlchemy (aware UTC times, dates, JSON, booleans, bytes), on each back
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, func, insert, select
 
 from extensions import db
+from ledger import prepared
 from ledger.prepared import Prepared
-from models import Delivery, Purchase, RevenueDay, Server
+from models import Buyer, Delivery, Purchase, RevenueDay, Server
 
 WHEN = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=timezone.utc)
 PURCHASE = dict(store="custom", transaction_id="t-1", username="Steve", username_key="steve",
@@ -61,3 +62,21 @@ def test_bytes_and_missing_parameters(app, server):
             statement.execute(db.session.connection(), {k: v for k, v in row.items()
                                                         if k != "outcome"})
         db.session.rollback()
+
+
+def test_sized_statements_pad_and_split_lists_of_any_length(app, server):
+    """The buyers' VALUES-list statements: a list longer than one statement is sent in parts,
+    a short one padded with its last row, and neither changes what is written or read."""
+    scopes = [(server.network_id, "EUR", f"buyer{n}", server.id, "custom") for n in range(300)]
+    with app.app_context():
+        conn = db.session.connection()
+        insert_buyers = prepared.INSERT_BUYERS[conn.dialect.name]
+        first = insert_buyers.rows(conn, [(*scope, date(2026, 3, 1)) for scope in scopes[:299]])
+        again = insert_buyers.rows(conn, [(*scope, date(2026, 3, 2)) for scope in scopes[295:]])
+        assert sorted(first) == sorted(scopes[:299]) and again == [scopes[299]]
+        found = prepared.LOCKED_BUYERS.rows(conn, scopes[:3] + scopes[298:])
+        assert sorted({(row[1:6], row[6]) for row in found}) == [  # padding may repeat rows
+            (scopes[0], date(2026, 3, 1)), (scopes[1], date(2026, 3, 1)),
+            (scopes[2], date(2026, 3, 1)), (scopes[298], date(2026, 3, 1)),
+            (scopes[299], date(2026, 3, 2))]
+        assert db.session.scalar(select(func.count()).select_from(Buyer)) == 300
