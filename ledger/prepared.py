@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from operator import itemgetter
 
-from sqlalchemy import (UniqueConstraint, and_, bindparam, cast, column, insert, select, update,
-                        values)
+from sqlalchemy import (UniqueConstraint, and_, bindparam, cast, column, func, insert, select,
+                        update, values)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -148,6 +148,17 @@ INSERT_DELIVERY = Prepared(insert(_DELIVERIES).returning(_DELIVERIES.c.id), (
     "body", "transaction_id", "events", "apply_state", "apply_attempts"))
 FINISH_DELIVERY = Prepared(update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery_id"))
                            .values(outcome=bindparam("outcome"), reason=bindparam("reason")))
+# The applier's verdict on a delivery: applied (its reason kept unless a note replaces it),
+# or an attempt that failed (apply_state: waiting again, or failed).
+MARK_APPLIED = Prepared(update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery_id"))
+                        .values(apply_state=bindparam("apply_state"),
+                                apply_error=bindparam("apply_error"),
+                                applied_at=bindparam("applied_at"), outcome=bindparam("outcome"),
+                                reason=func.coalesce(bindparam("reason"), _DELIVERIES.c.reason)))
+MARK_NOT_APPLIED = Prepared(update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery_id"))
+                            .values(apply_attempts=bindparam("apply_attempts"),
+                                    apply_error=bindparam("apply_error"),
+                                    apply_state=bindparam("apply_state")))
 TARGET = Prepared(
     select(Server.id, Server.network_id, Integration.id, Integration.secret_encrypted,
            Integration.settings, Integration.last_delivery_at, Integration.failures_in_row,

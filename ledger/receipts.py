@@ -11,7 +11,7 @@ error, and can be replayed once the cause is fixed. Nothing is dropped.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select
 
 import events as event_types
 from events import MatchedReversalEvent, PurchaseEvent, ReversalEvent, StoreActivityEvent
@@ -108,8 +108,7 @@ def apply_waiting(limit: int = BATCH) -> int:
                 done = [(row, _apply(row, conn)) for row in rows]
     except Exception:  # noqa: BLE001 (found and kept by applying one at a time)
         done = _one_by_one(rows)
-    _mark(done)
-    db.session.flush()
+    _mark(db.session.connection(), done)
     return len(done)
 
 
@@ -139,25 +138,24 @@ def _apply(row, conn) -> list[Handled]:
             for event in event_types.load(row.events)]
 
 
-def _mark(done: list) -> None:
+def _mark(conn, done: list) -> None:
     """Write each delivery's outcome, or its error (marked failed at MAX_ATTEMPTS)."""
-    now, changes = utcnow(), []
+    now, applied, failed = utcnow(), [], []
     for row, results in done:
         if isinstance(results, Exception):
             attempts = (row.apply_attempts or 0) + 1
-            changes.append({"id": row.id, "apply_attempts": attempts,
-                            "apply_error": f"{type(results).__name__}: {results}"[:1000],
-                            "apply_state": FAILED if attempts >= MAX_ATTEMPTS else WAITING})
+            failed.append({"delivery_id": row.id, "apply_attempts": attempts,
+                           "apply_error": f"{type(results).__name__}: {results}"[:1000],
+                           "apply_state": FAILED if attempts >= MAX_ATTEMPTS else WAITING})
             continue
         outcomes = {result.outcome for result in results}
         notes = "; ".join(result.note for result in results if result.note)
-        change = {"id": row.id, "apply_state": None, "apply_error": None, "applied_at": now,
-                  "outcome": next((o for o in (ACCEPTED, IGNORED) if o in outcomes), DUPLICATE)}
-        if notes:
-            change["reason"] = notes[:2000]
-        changes.append(change)
-    for keys in {tuple(sorted(c)) for c in changes}:  # one executemany per set of columns
-        db.session.execute(update(Delivery), [c for c in changes if tuple(sorted(c)) == keys])
+        applied.append({"delivery_id": row.id, "apply_state": None, "apply_error": None,
+                        "applied_at": now, "reason": notes[:2000] or None,
+                        "outcome": next((o for o in (ACCEPTED, IGNORED) if o in outcomes),
+                                        DUPLICATE)})
+    prepared.MARK_APPLIED.execute_many(conn, applied)
+    prepared.MARK_NOT_APPLIED.execute_many(conn, failed)
 
 
 def apply_event(server, store: str, event, delivery: DeliveryRef) -> Handled:
