@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 LEASE = "worker"
 IDLE_SECONDS = 0.25  # between looks for work when there is none
 GATHER_SECONDS = 0.05  # after a round with a little work: let the next batch gather
-FULL_ROUND = 100  # a round that did this much goes again at once
+# A round that did at least a batch's worth goes again at once: the backlog may be long.
+FULL_ROUND = receipts.BATCH
 UPKEEP_EVERY = timedelta(minutes=5)
 
 
