@@ -92,21 +92,22 @@ def _record(server, integration, events: list, log: DeliveryLog,
     """The receipt, in one transaction that commits; None (nothing written) when the
     integration's secret or settings are no longer those the delivery was verified and parsed
     with. ``claim``: a signature that may stand for this transaction only."""
+    transaction_id = _first_transaction_id(events)
+    now = [event for event in events if type(event) in ANSWERED_NOW]
+    later = [event for event in events if type(event) not in ANSWERED_NOW]
+    deferred = dump(later) if later else None  # before the write lock, like all that can be
     conn = db.session.connection()
     current = prepared.CURRENT_SECRET.rows(conn, {"integration_id": integration.id})
     if not current or bytes(current[0][0]) != bytes(integration.secret_encrypted) \
             or (current[0][1] or {}) != (integration.settings or {}):
         db.session.rollback()
         return None
-    transaction_id = _first_transaction_id(events)
     if claim is not None and transaction_id is not None \
             and not signatures.claim(server.id, integration.store, claim, transaction_id):
         return log.reject(server, 401, "this signature was already accepted for another "
                                        "transaction; each is accepted for one transaction only")
-    now = [event for event in events if type(event) in ANSWERED_NOW]
-    later = [event for event in events if type(event) not in ANSWERED_NOW]
     new = receipts.claim(conn, server.id, integration.store, later) if later else False
-    delivery = log.start(conn, server, transaction_id, dump(later) if new else None)
+    delivery = log.start(conn, server, transaction_id, deferred if new else None)
     results = [ANSWERED_NOW[type(event)](server, integration, event, delivery.id)
                for event in now]
     outcome = ACCEPTED if new else next(
