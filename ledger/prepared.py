@@ -76,9 +76,10 @@ class Sized:
     ``MOST`` rows. A list is padded to its size by repeating its last row, so ``build(n)``
     must make a statement that a repeated row does not change; a longer list is sent in
     parts. Building and compiling a VALUES list of a few hundred binds costs milliseconds,
-    more than running it."""
+    more than running it. ``MOST`` stays well below the length (256 rows) at which SQLite's
+    planner turns the buyers' join around and scans the whole Buyer table."""
 
-    MOST = 256
+    MOST = 64
 
     def __init__(self, build, names: tuple[str, ...]):
         self.build, self.names = build, names  # build(n): the statement, binds name0...name{n-1}
