@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from operator import itemgetter
 
-from sqlalchemy import (UniqueConstraint, and_, bindparam, cast, column, func, insert, select,
-                        update, values)
+from sqlalchemy import (Integer, UniqueConstraint, and_, bindparam, cast, column, func, insert,
+                        literal_column, select, update, values)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -246,20 +246,25 @@ BUYER_SCOPE = ("network_id", "currency", "buyer_key", "server_id", "store")
 
 
 def _wanted(n: int):
-    """n buyer scopes as a VALUES list (binds network_id0, currency0 ...), each value cast
-    to its column's type: PostgreSQL cannot tell the type of a bare bind in VALUES."""
-    return values(*(column(name, _BUYERS.c[name].type) for name in BUYER_SCOPE), name="wanted") \
-        .data([tuple(cast(bindparam(f"{name}{i}"), _BUYERS.c[name].type) for name in BUYER_SCOPE)
-               for i in range(n)]).cte("wanted")
+    """n buyer scopes as a VALUES list (binds network_id0, currency0 ...) with their
+    ordinals, each value cast to its column's type: PostgreSQL cannot tell the type of a
+    bare bind in VALUES."""
+    return values(column("ordinal", Integer),
+                  *(column(name, _BUYERS.c[name].type) for name in BUYER_SCOPE), name="wanted") \
+        .data([(literal_column(str(i)), *(cast(bindparam(f"{name}{i}"), _BUYERS.c[name].type)
+                                          for name in BUYER_SCOPE)) for i in range(n)]) \
+        .cte("wanted")
 
 
 def _locked_buyers(n: int):
-    """The Buyer rows of n scopes, locked. A join on the list: for a tuple IN (VALUES ...)
-    SQLite scans the whole table; for the join it probes the unique index."""
+    """The Buyer rows of n scopes, locked in the order the scopes are given (callers give
+    them sorted, so transactions lock shared rows in one order, whatever the parts). A join
+    on the list: for a tuple IN (VALUES ...) SQLite scans the whole table; for the join it
+    probes the unique index."""
     wanted = _wanted(n)
     return select(_BUYERS.c.id, *(_BUYERS.c[name] for name in BUYER_SCOPE), _BUYERS.c.last_day) \
         .join(wanted, and_(*(_BUYERS.c[name] == wanted.c[name] for name in BUYER_SCOPE))) \
-        .order_by(_BUYERS.c.id).with_for_update(of=_BUYERS)
+        .order_by(wanted.c.ordinal).with_for_update(of=_BUYERS)
 
 
 def _insert_buyers(dialect):

@@ -93,3 +93,15 @@ def test_the_buyers_lookup_probes_the_index_at_its_longest(app):
             plan = " | ".join(row[3] for row in conn.exec_driver_sql(
                 "EXPLAIN QUERY PLAN " + sql, (1, "EUR", "steve", 1, "custom") * size))
             assert "SEARCH revenue_buyers USING INDEX" in plan, plan
+
+
+def test_buyer_rows_are_locked_in_the_order_their_scopes_are_given(app, server):
+    """Transactions lock shared Buyer rows in one order (their sorted scopes), across the
+    parts of a long list too: rows come back in the scopes' order, not by id."""
+    scopes = [(server.network_id, "EUR", f"buyer{n:03}", server.id, "custom") for n in range(70)]
+    with app.app_context():
+        conn = db.session.connection()
+        for scope in reversed(scopes):  # ids descend as the scopes ascend
+            prepared.INSERT_BUYERS[conn.dialect.name].rows(conn, [(*scope, date(2026, 3, 1))])
+        found = [row[1:6] for row in prepared.LOCKED_BUYERS.rows(conn, scopes)]
+        assert list(dict.fromkeys(found)) == scopes
