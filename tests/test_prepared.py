@@ -1,5 +1,6 @@
-"""ledger.prepared: values written and read through the DB-API connection come out exactly as
-through SQLAlchemy (aware UTC times, dates, JSON, booleans, bytes), on each backend."""
+"""ledger.compiled and ledger.prepared: values written and read through the DB-API connection
+come out exactly as through SQLAlchemy (aware UTC times, dates, JSON, booleans, bytes), on each
+backend; lists of rows in parts, padded, in order."""
 from datetime import date, datetime, timezone
 
 import pytest
@@ -7,7 +8,7 @@ from sqlalchemy import bindparam, func, insert, select
 
 from extensions import db
 from ledger import prepared
-from ledger.prepared import Prepared
+from ledger.compiled import Prepared, Sized
 from models import Buyer, Delivery, Purchase, RevenueDay, Server
 
 WHEN = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=timezone.utc)
@@ -88,7 +89,7 @@ def test_the_buyers_lookup_probes_the_index_at_its_longest(app):
     took 120 ms with 400,000 Buyer rows); parts of ``Sized.MOST`` rows probe its index."""
     with app.app_context():
         conn = db.session.connection()
-        for size in (1, prepared.Sized.MOST):
+        for size in (1, Sized.MOST):
             sql = Prepared(prepared._locked_buyers(size))._for(conn.dialect).sql
             plan = " | ".join(row[3] for row in conn.exec_driver_sql(
                 "EXPLAIN QUERY PLAN " + sql, (1, "EUR", "steve", 1, "custom") * size))
