@@ -22,22 +22,22 @@ DIALECTS = (("postgresql", postgresql), ("sqlite", sqlite))
 # --- the delivery log and the integration ----------------------------------------------------
 
 _DELIVERIES, _INTEGRATIONS = Delivery.__table__, Integration.__table__
+_ONE_DELIVERY = update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery_id"))
+_ONE_INTEGRATION = update(_INTEGRATIONS).where(_INTEGRATIONS.c.id == bindparam("integration_id"))
 INSERT_DELIVERY = Prepared(insert(_DELIVERIES).returning(_DELIVERIES.c.id), (
     "server_id", "store", "received_at", "status_code", "outcome", "reason", "latency_ms", "size",
     "body", "transaction_id", "events", "apply_state", "apply_attempts"))
-FINISH_DELIVERY = Prepared(update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery_id"))
-                           .values(outcome=bindparam("outcome"), reason=bindparam("reason")))
+FINISH_DELIVERY = Prepared(_ONE_DELIVERY.values(outcome=bindparam("outcome"),
+                                                reason=bindparam("reason")))
 # The applier's verdict on a delivery: applied (its reason kept unless a note replaces it),
 # or an attempt that failed (apply_state: waiting again, or failed).
-MARK_APPLIED = Prepared(update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery_id"))
-                        .values(apply_state=bindparam("apply_state"),
-                                apply_error=bindparam("apply_error"),
-                                applied_at=bindparam("applied_at"), outcome=bindparam("outcome"),
-                                reason=func.coalesce(bindparam("reason"), _DELIVERIES.c.reason)))
-MARK_NOT_APPLIED = Prepared(update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery_id"))
-                            .values(apply_attempts=bindparam("apply_attempts"),
-                                    apply_error=bindparam("apply_error"),
-                                    apply_state=bindparam("apply_state")))
+MARK_APPLIED = Prepared(_ONE_DELIVERY.values(
+    apply_state=bindparam("apply_state"), apply_error=bindparam("apply_error"),
+    applied_at=bindparam("applied_at"), outcome=bindparam("outcome"),
+    reason=func.coalesce(bindparam("reason"), _DELIVERIES.c.reason)))
+MARK_NOT_APPLIED = Prepared(_ONE_DELIVERY.values(
+    apply_attempts=bindparam("apply_attempts"), apply_error=bindparam("apply_error"),
+    apply_state=bindparam("apply_state")))
 TARGET = Prepared(
     select(Server.id, Server.network_id, Integration.id, Integration.secret_encrypted,
            Integration.settings, Integration.last_delivery_at, Integration.failures_in_row,
@@ -48,15 +48,13 @@ TARGET = Prepared(
 CURRENT_SECRET = Prepared(select(_INTEGRATIONS.c.secret_encrypted, _INTEGRATIONS.c.settings)
                           .where(_INTEGRATIONS.c.id == bindparam("integration_id")))
 HEALED_INTEGRATION = Prepared(  # pass failing_since=None (a literal None is not bound)
-    update(_INTEGRATIONS).where(_INTEGRATIONS.c.id == bindparam("integration_id"))
-    .values(failures_in_row=0, failing_since=bindparam("failing_since")))
+    _ONE_INTEGRATION.values(failures_in_row=0, failing_since=bindparam("failing_since")))
 # A receipt's deduplication key: RETURNING gives no row when a copy claimed it first.
 CLAIM_KEY = {name: Prepared(dialect.insert(DeliveryKey.__table__).on_conflict_do_nothing(
     index_elements=["server_id", "store", "key"]).returning(DeliveryKey.__table__.c.id),
     ("server_id", "store", "key", "created_at")) for name, dialect in DIALECTS}
-TOUCH_INTEGRATION = Prepared(
-    update(_INTEGRATIONS).where(_INTEGRATIONS.c.id == bindparam("integration_id"))
-    .values(last_delivery_at=bindparam("last_delivery_at")))
+TOUCH_INTEGRATION = Prepared(_ONE_INTEGRATION.values(
+    last_delivery_at=bindparam("last_delivery_at")))
 
 
 # --- the outbox ----------------------------------------------------------------------------------
