@@ -18,7 +18,7 @@ from ledger.crypto import SecretBox
 from models import DiscordAlert, OutboxEvent, Send, WebhookEndpoint
 from models.base import utcnow
 from models.notification import FAILING, PURCHASES, REVERSALS, TOPICS
-from models.outbox import SENDING
+from models.outbox import DISCORD, SENDING
 from money import currency_code, parse_amount
 
 DISCORD_HOSTS = ("discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com")
@@ -160,7 +160,7 @@ def test_send(alert: DiscordAlert) -> int:
                         kind=TEST, data={}, fanned_out_at=utcnow())
     db.session.add(event)
     db.session.flush()
-    send = Send(event_id=event.id, target="discord", target_id=alert.id, status=SENDING,
+    send = Send(event_id=event.id, target=DISCORD, target_id=alert.id, status=SENDING,
                 attempts=1, locked_until=utcnow() + timedelta(seconds=60), body={
         "title": "Test from Tally", "color": 0x2563EB, "timestamp": utcnow().isoformat(),
         "description": "This channel will get Tally's alerts. Example: " + messages.render(

@@ -12,9 +12,7 @@ from ledger.alerts import TOPIC_KINDS
 from models import (Campaign, Creator, DiscordAlert, Network, OutboxEvent, Send, Server,
                     WebhookEndpoint)
 from models.base import utcnow
-from models.outbox import PENDING
-
-DISCORD, WEBHOOK = "discord", "webhook"
+from models.outbox import DISCORD, PENDING, WEBHOOK
 
 
 def fan_out(limit: int = 500) -> int:

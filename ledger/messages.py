@@ -22,7 +22,7 @@ EMBED_TEXT = 4096  # Discord's limit for an embed's description
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def values(kind: str, data: dict, names: dict) -> dict[str, str]:
+def values(data: dict, names: dict) -> dict[str, str]:
     """The placeholders' values for an event; ``names`` maps ("server"|"campaign"|"creator",
     id) to a name."""
     currency = data.get("currency") or ""
@@ -46,7 +46,7 @@ def render(template: str, filled: dict[str, str]) -> str:
 
 def discord_embed(template: str, kind: str, data: dict, names: dict, created_at) -> dict:
     """One Discord embed for an event (Discord sends up to ten in a message)."""
-    filled = values(kind, data, names)
+    filled = values(data, names)
     if kind == outbox.INTEGRATION_FAILING:
         text = f"{data.get('store')} deliveries to {filled['server']} are failing: " \
                f"{data.get('reason')}"

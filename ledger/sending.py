@@ -23,10 +23,9 @@ from standardwebhooks import Webhook
 from extensions import db
 from ledger import outbound
 from ledger.crypto import SecretBox
-from ledger.fanout import DISCORD
 from models import DiscordAlert, Send, WebhookEndpoint
 from models.base import utcnow
-from models.outbox import FAILED, PENDING, SENDING, SENT
+from models.outbox import DISCORD, FAILED, PENDING, SENDING, SENT
 
 GIVE_UP = timedelta(hours=24)
 EMBEDS_PER_MESSAGE, MESSAGE_TEXT = 10, 6000  # Discord's limits

@@ -13,6 +13,7 @@ from extensions import db
 from models.base import UTCDateTime, utcnow
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+DISCORD, WEBHOOK = "discord", "webhook"  # where a Send goes (its target)
 
 
 class OutboxEvent(db.Model):
@@ -43,7 +44,7 @@ class Send(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("outbox_events.id", ondelete="CASCADE"),
                                           index=True)
-    target: Mapped[str] = mapped_column(String(16))  # "discord" or "webhook"
+    target: Mapped[str] = mapped_column(String(16))  # DISCORD or WEBHOOK
     target_id: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict] = mapped_column(JSON)  # what is sent, fixed when the send is made
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
