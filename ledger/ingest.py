@@ -19,11 +19,12 @@ Store's user verification (VerificationRequest), and events that are not revenue
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 from events import (IgnoredEvent, PayloadError, ReplyEvent, SignatureError, VerificationRequest,
                     dump)
-from extensions import db
+from extensions import DirectWrite, db
 from ledger import prepared, receipts, replay, signatures, targets, verification
 from ledger.crypto import SecretBox
 from ledger.deliveries import ACCEPTED, DUPLICATE, IGNORED, DeliveryLog, Reply
@@ -96,29 +97,48 @@ def _record(server, integration, events: list, log: DeliveryLog,
     now = [event for event in events if type(event) in ANSWERED_NOW]
     later = [event for event in events if type(event) not in ANSWERED_NOW]
     deferred = dump(later) if later else None  # before the write lock, like all that can be
-    conn = db.session.connection()
-    current = prepared.CURRENT_SECRET.rows(conn, {"integration_id": integration.id})
-    if not current or bytes(current[0][0]) != bytes(integration.secret_encrypted) \
-            or (current[0][1] or {}) != (integration.settings or {}):
-        db.session.rollback()
-        return None
-    if claim is not None and transaction_id is not None \
-            and not signatures.claim(server.id, integration.store, claim, transaction_id):
-        return log.reject(server, 401, "this signature was already accepted for another "
-                                       "transaction; each is accepted for one transaction only")
-    new = receipts.claim(conn, server.id, integration.store, later) if later else False
-    delivery = log.start(conn, server, transaction_id, deferred if new else None)
-    results = [ANSWERED_NOW[type(event)](server, integration, event, delivery.id)
-               for event in now]
-    outcome = ACCEPTED if new else next(
-        (o for o in (ACCEPTED, IGNORED) if o in {r.outcome for r in results}),
-        DUPLICATE if later else ACCEPTED)
-    _touch(conn, integration, log)
-    log.finish(conn, delivery, outcome,
-               reason="; ".join(result.note for result in results if result.note) or None)
-    db.session.commit()
+    direct = not now and claim is None and not receipts.claims_need_session(later)
+    with _transaction(direct) as (conn, commit):
+        current = prepared.CURRENT_SECRET.rows(conn, {"integration_id": integration.id})
+        if not current or bytes(current[0][0]) != bytes(integration.secret_encrypted) \
+                or (current[0][1] or {}) != (integration.settings or {}):
+            return None
+        if claim is not None and transaction_id is not None \
+                and not signatures.claim(server.id, integration.store, claim, transaction_id):
+            return log.reject(server, 401, "this signature was already accepted for another "
+                                           "transaction; each is accepted for one transaction "
+                                           "only")
+        new = receipts.claim(conn, server.id, integration.store, later) if later else False
+        delivery = log.start(conn, server, transaction_id, deferred if new else None)
+        results = [ANSWERED_NOW[type(event)](server, integration, event, delivery.id)
+                   for event in now]
+        outcome = ACCEPTED if new else next(
+            (o for o in (ACCEPTED, IGNORED) if o in {r.outcome for r in results}),
+            DUPLICATE if later else ACCEPTED)
+        _touch(conn, integration, log)
+        log.finish(conn, delivery, outcome,
+                   reason="; ".join(result.note for result in results if result.note) or None)
+        commit()
     body = next((result.reply for result in results if result.reply is not None), None)
     return Reply(200, body if body is not None else {"status": outcome})
+
+
+@contextmanager
+def _transaction(direct: bool):
+    """The receipt's transaction, as (connection, commit). ``direct``: straight on the driver
+    (extensions.DirectWrite), for a delivery whose statements are all prepared ones; otherwise
+    the ORM session's, for what answers at once or claims a signature or aliases through the
+    session. A caller whose session has a transaction open (a replay from the delivery log)
+    gets that one: on SQLite a second writer in the same thread would wait for itself. What
+    is not committed is rolled back."""
+    if direct and not (db.session.registry.has() and db.session().in_transaction()):
+        with DirectWrite(db.engine) as conn:
+            yield conn, conn.commit
+        return
+    try:
+        yield db.session.connection(), db.session.commit
+    finally:
+        db.session.rollback()
 
 
 def _touch(conn, integration, log: DeliveryLog) -> None:

@@ -64,6 +64,12 @@ def claim(conn, server_id: int, store: str, deferred: list) -> bool:
     return new
 
 
+def claims_need_session(deferred: list) -> bool:
+    """Whether ``claim`` needs a SQLAlchemy Connection and the session for these events (an
+    event with aliases: advisory locks and a query); otherwise prepared statements do."""
+    return any(keys(event)[1] for event in deferred)
+
+
 def keys(event) -> tuple[str | None, tuple[str, ...]]:
     """(the key an event claims, keys whose claim makes it a duplicate)."""
     if isinstance(event, PurchaseEvent):
