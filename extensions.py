@@ -184,9 +184,11 @@ def _release_write_lock(dbapi_connection, connection_record):
 def _release(dbapi_connection, info) -> None:
     lock = info.pop("tally_write_lock", None)
     if lock is not None:
-        _checkpoint.finish(dbapi_connection)
-        os.close(lock[0])  # closing the descriptor releases the flock
-        _held_locks.__dict__.setdefault("databases", set()).discard(lock[1])
+        try:
+            _checkpoint.finish(dbapi_connection)
+        finally:  # whatever the checkpoint raises, the lock is given up
+            os.close(lock[0])  # closing the descriptor releases the flock
+            _held_locks.__dict__.setdefault("databases", set()).discard(lock[1])
         _checkpoint.copy_if_due(dbapi_connection)
 
 

@@ -1,6 +1,8 @@
 """extensions.DirectWrite, the webhook receipt's transaction straight on the driver: what it
 commits stays, what it does not is rolled back, and either way SQLite's write lock is free
 for the next writer; a plain purchase's receipt does not open the ORM session at all."""
+import fcntl
+import os
 import threading
 import time
 
@@ -25,6 +27,19 @@ def _count_purchases() -> int:
     return db.session.scalar(select(func.count(Purchase.id)))
 
 
+def _write_lock_free() -> bool:
+    """Whether SQLite's write lock (the flock of extensions._take_write_lock) can be taken now
+    by someone else."""
+    fd = os.open(db.engine.url.database + "-writelock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
 def _another_writer_gets_in(app, server_id: int) -> bool:
     """Whether a session's write transaction in another thread starts and commits within a
     few seconds (it would wait for ever on a write lock left taken)."""
@@ -45,11 +60,15 @@ def _another_writer_gets_in(app, server_id: int) -> bool:
     return done.wait(10)
 
 
-def test_what_it_commits_stays_and_the_write_lock_is_free_after(app, server):
+def test_what_it_commits_stays_and_the_write_lock_is_free_after(app, server, backend):
     with app.app_context():
         with DirectWrite(db.engine) as conn:
             INSERT.execute(conn, PURCHASE | _server(server.id))
+            if backend == "sqlite":
+                assert not _write_lock_free(), "taken for the whole transaction"
             conn.commit()
+            if backend == "sqlite":
+                assert _write_lock_free(), "given up at COMMIT, before the block ends"
         assert _count_purchases() == 1
         assert _another_writer_gets_in(app, server.id)
         assert _count_purchases() == 2
