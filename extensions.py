@@ -82,12 +82,23 @@ def _sqlite_begin(conn):
     """
     if conn.dialect.name != "sqlite":
         return
-    writing = _WRITES.get()
-    dbapi_connection = conn.connection.dbapi_connection
-    if writing:
-        _take_write_lock(dbapi_connection, conn.connection.info, conn.engine.url.database)
-    # Straight to the driver (isolation_level is None): it is run for every transaction.
-    dbapi_connection.execute("BEGIN IMMEDIATE" if writing else "BEGIN")
+    if _WRITES.get():
+        _begin_writing(conn.connection.dbapi_connection, conn.connection.info,
+                       conn.engine.url.database)
+    else:  # straight to the driver (isolation_level is None): it is run for every transaction
+        conn.connection.dbapi_connection.execute("BEGIN")
+
+
+def _begin_writing(dbapi_connection, info: dict, database: str | None) -> None:
+    """A SQLite transaction that will write: the write lock, then BEGIN IMMEDIATE."""
+    _take_write_lock(dbapi_connection, info, database)
+    dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+def _commit_writing(dbapi_connection, info: dict) -> None:
+    """COMMIT a SQLite write transaction and give up the write lock at once."""
+    dbapi_connection.execute("COMMIT")
+    _release(dbapi_connection, info)
 
 
 def _take_write_lock(dbapi_connection, info: dict, database: str | None) -> None:
@@ -138,21 +149,18 @@ class DirectWrite:
         self.connection = self.engine.raw_connection()
         if self.dialect.name == "sqlite":
             try:
-                dbapi_connection = self.connection.dbapi_connection
-                _take_write_lock(dbapi_connection, self.connection.info, self.engine.url.database)
-                dbapi_connection.execute("BEGIN IMMEDIATE")
+                _begin_writing(self.connection.dbapi_connection, self.connection.info,
+                               self.engine.url.database)
             except BaseException:
                 self.connection.close()
                 raise
         return self
 
     def commit(self) -> None:
-        dbapi_connection = self.connection.dbapi_connection
         if self.dialect.name == "sqlite":
-            dbapi_connection.execute("COMMIT")
-            _release(dbapi_connection, self.connection.info)
+            _commit_writing(self.connection.dbapi_connection, self.connection.info)
         else:
-            dbapi_connection.commit()
+            self.connection.dbapi_connection.commit()
 
     def __exit__(self, *exc) -> None:
         self.connection.close()
@@ -168,11 +176,8 @@ def _commit_and_release(conn):
     receipt's time under the lock. A COMMIT that fails raises here, with the lock still held
     until the rollback and the connection's return.
     """
-    info = conn.connection.info
-    if "tally_write_lock" in info:
-        dbapi_connection = conn.connection.dbapi_connection
-        dbapi_connection.execute("COMMIT")
-        _release(dbapi_connection, info)
+    if "tally_write_lock" in conn.connection.info:
+        _commit_writing(conn.connection.dbapi_connection, conn.connection.info)
 
 
 @event.listens_for(Pool, "checkin")

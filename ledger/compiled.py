@@ -1,5 +1,5 @@
 """Statements written in SQLAlchemy Core, compiled once per dialect and run straight on the
-session's DB-API connection (the webhook path's statements are in ledger/prepared.py).
+transaction's DB-API connection (the webhook path's statements are in ledger/prepared.py).
 
 Executing a Core statement through SQLAlchemy costs about 40 µs of Python per call (cache
 lookup, execution context, events, result wrapping); the SQLite statement itself takes
@@ -7,7 +7,8 @@ lookup, execution context, events, result wrapping); the SQLite statement itself
 overhead was most of a webhook's cost. ``Prepared`` keeps the statement written in Core,
 compiles it once per dialect, and then only converts the values (with the column types'
 own bind and result processors, so rows read and write exactly as through SQLAlchemy) and
-calls the driver, on the connection and in the transaction of the current session.
+calls the driver, on the connection and in the transaction it is given (the session's, or
+an extensions.DirectWrite).
 Defaults are not applied: pass every column named in ``columns``. ``Sized`` does the same
 for a statement over a list of rows.
 """

@@ -1,8 +1,8 @@
 """The webhook path's SQL, in one place: every statement the webhook path and the applier run
-through ``Prepared`` (ledger/compiled.py, compiled once per dialect and run on the session's
-DB-API connection): the delivery log, the integration checks, the purchase and its items,
-the rollups. Everything else uses the ORM. Defaults are not applied: pass every column named
-in ``columns``.
+through ``Prepared`` (ledger/compiled.py, compiled once per dialect and run on the
+transaction's DB-API connection): the delivery log, the integration checks, the purchase and
+its items, the rollups. Everything else uses the ORM. Defaults are not applied: pass every
+column named in ``columns``.
 """
 from __future__ import annotations
 
