@@ -110,6 +110,9 @@ def _take_write_lock(dbapi_connection, info: dict, database: str | None) -> None
     (when the connection goes back to the pool, i.e. right after commit or rollback).
     """
     held = _held_locks.__dict__.setdefault("databases", set())
+    if database in held and getattr(_held_locks, "direct", None) == database:
+        raise RuntimeError("a session cannot write to SQLite inside this thread's DirectWrite: "
+                           "it would wait for the DirectWrite's own lock")
     if "tally_write_lock" in info or not database or database == ":memory:" or database in held:
         return  # already ours (this connection, or another one of this thread's)
     if "tally_manual_checkpoint" not in info:  # see _Checkpointer
@@ -134,7 +137,8 @@ class DirectWrite:
     On SQLite it takes the write lock and BEGIN IMMEDIATE as a writing session does, and gives
     the lock up right after COMMIT. What is not committed when the block ends is rolled back
     (the pool does it when the connection goes back), and the lock is then given up. Not for
-    a thread whose session holds a write transaction: on SQLite it would wait for itself.
+    a thread whose session holds a write transaction: on SQLite it would wait for itself (a
+    session that starts writing inside the block raises RuntimeError instead).
 
         with DirectWrite(db.engine) as conn:
             ...  # Prepared statements on conn
@@ -154,6 +158,7 @@ class DirectWrite:
             except BaseException:
                 self.connection.close()
                 raise
+            _held_locks.direct = self.engine.url.database
         return self
 
     def commit(self) -> None:
@@ -163,6 +168,7 @@ class DirectWrite:
             self.connection.dbapi_connection.commit()
 
     def __exit__(self, *exc) -> None:
+        _held_locks.direct = None
         self.connection.close()
 
 

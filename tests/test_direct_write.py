@@ -1,13 +1,15 @@
 """extensions.DirectWrite, the webhook receipt's transaction straight on the driver: what it
-commits stays, what it does not is rolled back, and either way SQLite's write lock is free
-for the next writer; a plain purchase's receipt does not open the ORM session at all."""
+commits stays, what it does not (or cannot: a BEGIN or COMMIT that fails) is rolled back, and
+either way SQLite's write lock is free for the next writer; a session that would wait for it
+from inside the block is refused; a plain purchase's receipt does not open the ORM session."""
 import fcntl
 import os
+import sqlite3
 import threading
 import time
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 
 import providers
 import runtime
@@ -99,3 +101,72 @@ def test_a_plain_purchase_is_received_without_the_orm_session(app, server):
         delivery = db.session.scalars(select(Delivery)).one()
         assert (delivery.outcome, delivery.transaction_id) == ("accepted", "direct-1")
 
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # SQLite's write lock
+def test_a_commit_that_fails_keeps_nothing_and_frees_the_write_lock(app, server):
+    with app.app_context():
+        orphan = PURCHASE | _server(server.id) | {"server_id": 999_999}
+        direct = DirectWrite(db.engine)  # kept: its connection must not wait for collection
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            with direct as conn:
+                conn.connection.dbapi_connection.execute("PRAGMA defer_foreign_keys=ON")
+                INSERT.execute(conn, orphan)  # accepted now, refused by COMMIT itself
+                conn.commit()
+        assert _write_lock_free()
+        assert _count_purchases() == 0
+        assert _another_writer_gets_in(app, server.id)
+        assert _count_purchases() == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_begin_that_times_out_frees_the_write_lock(app, server):
+    """BEGIN IMMEDIATE gives up when a writer outside the flock (another program on the file)
+    keeps the database past the busy timeout; the flock goes back, and the thread's next
+    write takes it again instead of believing it still holds it."""
+
+    def short_timeout(dbapi_connection, record, proxy):
+        dbapi_connection.execute("PRAGMA busy_timeout=100")
+
+    with app.app_context():
+        outsider = sqlite3.connect(db.engine.url.database, isolation_level=None)
+        outsider.execute("BEGIN IMMEDIATE")
+        event.listen(db.engine, "checkout", short_timeout)
+        try:
+            direct = DirectWrite(db.engine)  # kept, as above
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                with direct:
+                    pass
+            assert _write_lock_free()
+        finally:
+            event.remove(db.engine, "checkout", short_timeout)
+            outsider.rollback()
+            outsider.close()
+        with DirectWrite(db.engine) as conn:
+            assert not _write_lock_free(), "taken again, not skipped as already held"
+            INSERT.execute(conn, PURCHASE | _server(server.id))
+            conn.commit()
+        assert _count_purchases() == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_session_writing_inside_the_block_is_refused_not_left_waiting(app, server):
+    """On SQLite it would wait for the block's own lock until the busy timeout (15 s)."""
+    with app.app_context():
+        row = PURCHASE | _server(server.id)
+        db.session.rollback()
+        token = expect_writes(True)
+        try:
+            with DirectWrite(db.engine) as conn:
+                INSERT.execute(conn, row)
+                started = time.monotonic()
+                with pytest.raises(RuntimeError, match="inside this thread's DirectWrite"):
+                    db.session.connection()
+                assert time.monotonic() - started < 1
+                db.session.rollback()
+                conn.commit()
+            INSERT.execute(db.session.connection(), row | {"transaction_id": "t-2"})  # as usual
+            db.session.commit()
+        finally:
+            forget_writes(token)
+        assert _count_purchases() == 2
