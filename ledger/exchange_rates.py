@@ -99,3 +99,19 @@ def converted_total(network: Network, amounts: dict[str, int],
         else:
             result.missing.append(currency)
     return result
+
+
+def converted_series(network: Network, per_currency: dict[str, dict], buckets: list):
+    """[(bucket, amount in the display currency)] from each currency's amount per bucket
+    (missing buckets count 0); None without a display currency, or when a currency of
+    ``per_currency`` has no rate."""
+    if not network.display_currency:
+        return None
+    known, points = rates(network.id), []
+    for bucket in buckets:
+        total = converted_total(network, {currency: values.get(bucket, 0)
+                                          for currency, values in per_currency.items()}, known)
+        if total.missing:
+            return None
+        points.append((bucket, total.amount_minor))
+    return points

@@ -103,18 +103,12 @@ def _trend(network: Network, scope: Scope, today: date, totals) -> tuple[str | N
     if not series:
         return None, []
     days = [scope.start + timedelta(days=i) for i in range((today - scope.start).days + 1)]
-    per_day = {day: {} for day in days}
-    for currency, points in series.items():
-        for day, net in points:
-            if day in per_day:
-                per_day[day][currency] = net
-    if network.display_currency:
-        known = exchange_rates.rates(network.id)
-        values = [exchange_rates.converted_total(network, per_day[day], known) for day in days]
-        if not any(v.missing for v in values):
-            return network.display_currency, [(d, v.amount_minor) for d, v in zip(days, values)]
+    per_currency = {currency: dict(points) for currency, points in series.items()}
+    converted = exchange_rates.converted_series(network, per_currency, days)
+    if converted is not None:
+        return network.display_currency, converted
     lead = _leading_currency(totals) or sorted(series)[0]
-    return lead, [(day, per_day[day].get(lead, 0)) for day in days]
+    return lead, [(day, per_currency.get(lead, {}).get(day, 0)) for day in days]
 
 
 def latest_purchases(network_id: int, count: int = 8) -> list[Purchase]:

@@ -26,8 +26,12 @@ def hold(*names: str) -> None:
 
 def dedupe_names(server_id: int, store: str, event) -> list[str]:
     """The lock names for an event's id and the aliases it must not repeat."""
-    return [f"{server_id}:{store}:{tid}"
-            for tid in (event_id(event), *event.duplicate_if_recorded)]
+    return names(server_id, store, (event_id(event), *event.duplicate_if_recorded))
+
+
+def names(server_id: int, store: str, ids) -> list[str]:
+    """The lock name of each id, or deduplication key, of one Server's store."""
+    return [f"{server_id}:{store}:{i}" for i in ids]
 
 
 def event_id(event) -> str:

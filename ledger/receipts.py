@@ -53,7 +53,7 @@ def claim(conn, server_id: int, store: str, deferred: list) -> bool:
             new = True
             continue
         if aliases:
-            locks.hold(*(f"{server_id}:{store}:{name}" for name in (key, *aliases)))
+            locks.hold(*locks.names(server_id, store, (key, *aliases)))
             if conn.execute(_CLAIMED, {"server_id": server_id, "store": store,
                                        "keys": list(aliases)}).first():
                 continue

@@ -32,27 +32,11 @@ def charts(scope, network=None) -> list[dict]:
                 values[day] += net
     result = [_bars(currency, list(values.items()), monthly)
               for currency, values in per_currency.items()]
-    converted = _converted(network, per_currency, buckets) if network else None
+    converted = exchange_rates.converted_series(network, per_currency, buckets) \
+        if network else None
     if converted and len(per_currency) > 1:
         result.insert(0, _bars(network.display_currency, converted, monthly, key=ALL))
     return result
-
-
-def _converted(network, per_currency: dict, buckets: list[date]) -> list | None:
-    """Each bucket's net of every currency in the display currency; None without one, or
-    when a currency has no rate."""
-    if not network.display_currency:
-        return None
-    known = exchange_rates.rates(network.id)
-    points = []
-    for bucket in buckets:
-        total = exchange_rates.converted_total(
-            network, {currency: values[bucket] for currency, values in per_currency.items()},
-            known)
-        if total.missing:
-            return None
-        points.append((bucket, total.amount_minor))
-    return points
 
 
 def _buckets(start: date, end: date, monthly: bool) -> list[date]:
