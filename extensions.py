@@ -111,8 +111,8 @@ def _take_write_lock(dbapi_connection, info: dict, database: str | None) -> None
     """
     held = _held_locks.__dict__.setdefault("databases", set())
     if database in held and getattr(_held_locks, "direct", None) == database:
-        raise RuntimeError("a session cannot write to SQLite inside this thread's DirectWrite: "
-                           "it would wait for the DirectWrite's own lock")
+        raise RuntimeError("a second writer in this thread, inside its DirectWrite: on SQLite "
+                           "it would wait for the DirectWrite's own write lock")
     if "tally_write_lock" in info or not database or database == ":memory:" or database in held:
         return  # already ours (this connection, or another one of this thread's)
     if "tally_manual_checkpoint" not in info:  # see _Checkpointer
@@ -137,8 +137,9 @@ class DirectWrite:
     On SQLite it takes the write lock and BEGIN IMMEDIATE as a writing session does, and gives
     the lock up right after COMMIT. What is not committed when the block ends is rolled back
     (the pool does it when the connection goes back), and the lock is then given up. Not for
-    a thread whose session holds a write transaction: on SQLite it would wait for itself (a
-    session that starts writing inside the block raises RuntimeError instead).
+    a thread whose session holds a write transaction: on SQLite it would wait for itself, so
+    it raises RuntimeError then, as does a session that starts writing while the block holds
+    the lock (before ``commit()``).
 
         with DirectWrite(db.engine) as conn:
             ...  # Prepared statements on conn
@@ -147,18 +148,22 @@ class DirectWrite:
 
     def __init__(self, engine):
         self.engine, self.dialect = engine, engine.dialect
-        self.connection = None
+        self.connection, self.outer = None, None
 
     def __enter__(self) -> "DirectWrite":
+        database = self.engine.url.database
+        if self.dialect.name == "sqlite" and database in _held_locks.__dict__.get("databases", ()):
+            raise RuntimeError("this thread already holds SQLite's write lock (its session or "
+                               "another DirectWrite is writing): this one would wait for it")
+        self.outer = getattr(_held_locks, "direct", None)
         self.connection = self.engine.raw_connection()
         if self.dialect.name == "sqlite":
             try:
-                _begin_writing(self.connection.dbapi_connection, self.connection.info,
-                               self.engine.url.database)
+                _begin_writing(self.connection.dbapi_connection, self.connection.info, database)
             except BaseException:
                 self.connection.close()
                 raise
-            _held_locks.direct = self.engine.url.database
+            _held_locks.direct = database
         return self
 
     def commit(self) -> None:
@@ -168,7 +173,7 @@ class DirectWrite:
             self.connection.dbapi_connection.commit()
 
     def __exit__(self, *exc) -> None:
-        _held_locks.direct = None
+        _held_locks.direct = self.outer
         self.connection.close()
 
 

@@ -101,7 +101,8 @@ def converted_total(network: Network, amounts: dict[str, int],
     return result
 
 
-def converted_series(network: Network, per_currency: dict[str, dict], buckets: list):
+def converted_series(network: Network, per_currency: dict[str, dict],
+                     buckets: list) -> list[tuple] | None:
     """[(bucket, amount in the display currency)] from each currency's amount per bucket
     (missing buckets count 0); None without a display currency, or when a currency of
     ``per_currency`` has no rate."""

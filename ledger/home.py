@@ -103,7 +103,9 @@ def _trend(network: Network, scope: Scope, today: date, totals) -> tuple[str | N
     if not series:
         return None, []
     days = [scope.start + timedelta(days=i) for i in range((today - scope.start).days + 1)]
-    per_currency = {currency: dict(points) for currency, points in series.items()}
+    in_range = set(days)  # (a purchase dated after today is not drawn, nor its currency)
+    per_currency = {currency: found for currency, points in series.items()
+                    if (found := {day: net for day, net in points if day in in_range})}
     converted = exchange_rates.converted_series(network, per_currency, days)
     if converted is not None:
         return network.display_currency, converted

@@ -107,12 +107,12 @@ def test_a_plain_purchase_is_received_without_the_orm_session(app, server):
 def test_a_commit_that_fails_keeps_nothing_and_frees_the_write_lock(app, server):
     with app.app_context():
         orphan = PURCHASE | _server(server.id) | {"server_id": 999_999}
-        direct = DirectWrite(db.engine)  # kept: its connection must not wait for collection
-        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
-            with direct as conn:
-                conn.connection.dbapi_connection.execute("PRAGMA defer_foreign_keys=ON")
-                INSERT.execute(conn, orphan)  # accepted now, refused by COMMIT itself
-                conn.commit()
+        direct = DirectWrite(db.engine)  # referenced: a connection left open stays open
+        with direct as conn:
+            conn.connection.dbapi_connection.execute("PRAGMA defer_foreign_keys=ON")
+            INSERT.execute(conn, orphan)  # accepted now...
+            with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+                conn.commit()  # ...refused by COMMIT itself
         assert _write_lock_free()
         assert _count_purchases() == 0
         assert _another_writer_gets_in(app, server.id)
@@ -133,7 +133,7 @@ def test_a_begin_that_times_out_frees_the_write_lock(app, server):
         outsider.execute("BEGIN IMMEDIATE")
         event.listen(db.engine, "checkout", short_timeout)
         try:
-            direct = DirectWrite(db.engine)  # kept, as above
+            direct = DirectWrite(db.engine)  # referenced, as above
             with pytest.raises(sqlite3.OperationalError, match="locked"):
                 with direct:
                     pass
@@ -150,23 +150,33 @@ def test_a_begin_that_times_out_frees_the_write_lock(app, server):
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_a_session_writing_inside_the_block_is_refused_not_left_waiting(app, server):
-    """On SQLite it would wait for the block's own lock until the busy timeout (15 s)."""
+def test_a_second_writer_in_the_thread_is_refused_not_left_waiting(app, server):
+    """On SQLite a second writer in the thread would wait for the first one's lock until the
+    busy timeout (15 s): a session inside the block before its COMMIT, another DirectWrite
+    inside it, or a DirectWrite while the session writes. After the COMMIT the session may."""
     with app.app_context():
         row = PURCHASE | _server(server.id)
         db.session.rollback()
         token = expect_writes(True)
         try:
+            started = time.monotonic()
             with DirectWrite(db.engine) as conn:
                 INSERT.execute(conn, row)
-                started = time.monotonic()
-                with pytest.raises(RuntimeError, match="inside this thread's DirectWrite"):
+                with pytest.raises(RuntimeError, match="second writer in this thread"):
                     db.session.connection()
-                assert time.monotonic() - started < 1
                 db.session.rollback()
+                with pytest.raises(RuntimeError, match="already holds SQLite's write lock"):
+                    with DirectWrite(db.engine):
+                        pass
                 conn.commit()
-            INSERT.execute(db.session.connection(), row | {"transaction_id": "t-2"})  # as usual
+                INSERT.execute(db.session.connection(), row | {"transaction_id": "t-2"})
+                db.session.commit()
+            INSERT.execute(db.session.connection(), row | {"transaction_id": "t-3"})
+            with pytest.raises(RuntimeError, match="already holds SQLite's write lock"):
+                with DirectWrite(db.engine):
+                    pass
             db.session.commit()
+            assert time.monotonic() - started < 5
         finally:
             forget_writes(token)
-        assert _count_purchases() == 2
+        assert _count_purchases() == 3
