@@ -109,8 +109,8 @@ def _take_write_lock(dbapi_connection, info: dict, database: str | None) -> None
     below one process's. A blocking flock wakes the next writer the moment it is released
     (when the connection goes back to the pool, i.e. right after commit or rollback).
     """
-    held = _held_locks.__dict__.setdefault("databases", set())
-    if database in held and getattr(_held_locks, "direct", None) == database:
+    held = _held_locks.databases
+    if database in held and _held_locks.direct == database:
         raise RuntimeError("a second writer in this thread, inside its DirectWrite: on SQLite "
                            "it would wait for the DirectWrite's own write lock")
     if "tally_write_lock" in info or not database or database == ":memory:" or database in held:
@@ -124,7 +124,16 @@ def _take_write_lock(dbapi_connection, info: dict, database: str | None) -> None
     held.add(database)
 
 
-_held_locks = threading.local()
+class _ThreadLocks(threading.local):
+    """This thread's SQLite write locks: the files one of its connections holds the lock of,
+    and the file of its open DirectWrite, if any."""
+
+    def __init__(self):
+        self.databases: set[str] = set()
+        self.direct: str | None = None
+
+
+_held_locks = _ThreadLocks()
 
 
 class DirectWrite:
@@ -152,10 +161,10 @@ class DirectWrite:
 
     def __enter__(self) -> "DirectWrite":
         database = self.engine.url.database
-        if self.dialect.name == "sqlite" and database in _held_locks.__dict__.get("databases", ()):
+        if self.dialect.name == "sqlite" and database in _held_locks.databases:
             raise RuntimeError("this thread already holds SQLite's write lock (its session or "
                                "another DirectWrite is writing): this one would wait for it")
-        self.outer = getattr(_held_locks, "direct", None)
+        self.outer = _held_locks.direct
         self.connection = self.engine.raw_connection()
         if self.dialect.name == "sqlite":
             try:
@@ -204,7 +213,7 @@ def _release(dbapi_connection, info) -> None:
             _checkpoint.finish(dbapi_connection)
         finally:  # whatever the checkpoint raises, the lock is given up
             os.close(lock[0])  # closing the descriptor releases the flock
-            _held_locks.__dict__.setdefault("databases", set()).discard(lock[1])
+            _held_locks.databases.discard(lock[1])
         _checkpoint.copy_if_due(dbapi_connection)
 
 
