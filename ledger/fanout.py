@@ -16,17 +16,19 @@ from models.outbox import DISCORD, PENDING, WEBHOOK
 
 
 def fan_out(limit: int = 500) -> int:
-    """Make the sends of up to ``limit`` events not fanned out yet; how many events. Flushes."""
+    """Make the sends of up to ``limit`` events not fanned out yet; how many events. Flushes.
+
+    An event of a Network with no enabled Discord alert or endpoint is only marked fanned
+    out: its body is not even read."""
     events = db.session.execute(
-        select(OutboxEvent.id, OutboxEvent.uid, OutboxEvent.network_id, OutboxEvent.kind,
-               OutboxEvent.data, OutboxEvent.created_at)
+        select(OutboxEvent.id, OutboxEvent.network_id)
         .where(OutboxEvent.fanned_out_at.is_(None))
         .order_by(OutboxEvent.id).limit(limit).with_for_update(skip_locked=True)).all()
     if not events:
         return 0
     destinations = {network_id: _destinations(network_id)
                     for network_id in {event.network_id for event in events}}
-    wanted = [event for event in events if any(destinations[event.network_id][:2])]
+    wanted = _read([event.id for event in events if any(destinations[event.network_id][:2])])
     names = _names(wanted)
     now, sends = utcnow(), []
     for event in wanted:
@@ -42,6 +44,16 @@ def fan_out(limit: int = 500) -> int:
     db.session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([e.id for e in events]))
                        .values(fanned_out_at=now).execution_options(synchronize_session=False))
     return len(events)
+
+
+def _read(event_ids: list[int]) -> list:
+    """The events with these ids, whole, in order."""
+    if not event_ids:
+        return []
+    return db.session.execute(
+        select(OutboxEvent.id, OutboxEvent.uid, OutboxEvent.network_id, OutboxEvent.kind,
+               OutboxEvent.data, OutboxEvent.created_at)
+        .where(OutboxEvent.id.in_(event_ids)).order_by(OutboxEvent.id)).all()
 
 
 def _send(event, target: str, target_id: int, body: dict, now) -> dict:

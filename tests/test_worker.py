@@ -357,3 +357,27 @@ def test_a_secret_fixed_meanwhile_is_used_for_the_next_delivery(app, client, ser
     assert post_tebex(client, server.project_id, tebex_payment(1), secret=TEBEX_SECRET + "x") \
         .status_code == 401
     assert post_tebex(client, server.project_id, tebex_payment(1)).status_code == 200
+
+
+# ---- Fan-out while a backlog is applied ---------------------------------------------------------
+
+def test_while_rounds_keep_applying_fan_out_waits_and_an_idle_round_does_it(app, client, server):
+    connect_tebex(app, server.id)
+    worker = Worker(app, holder="test-worker")
+    not_fanned_out = OutboxEvent.fanned_out_at.is_(None)
+    with app.app_context():
+        worker.tick()  # takes the lease; an idle round fans out (nothing yet)
+    post_tebex(client, server.project_id, tebex_payment(1))
+    with app.app_context():
+        assert worker.tick() == 1  # applied: busy, and the last fan-out was just now
+    assert count(app, Purchase) == 1
+    assert count(app, OutboxEvent, not_fanned_out) == 1
+    with app.app_context():
+        worker.tick()  # nothing left to apply: fans out at once
+    assert count(app, OutboxEvent, not_fanned_out) == 0
+    post_tebex(client, server.project_id, tebex_payment(2))
+    worker.next_fan_out = 0.0  # as after BUSY_FAN_OUT_SECONDS: a busy round fans out too
+    with app.app_context():
+        worker.tick()
+    assert count(app, Purchase) == 2
+    assert count(app, OutboxEvent, not_fanned_out) == 0

@@ -24,6 +24,10 @@ GATHER_SECONDS = 0.05  # after a round with a little work: let the next batch ga
 # A round that did at least a batch's worth goes again at once: the backlog may be long.
 FULL_ROUND = receipts.BATCH
 UPKEEP_EVERY = timedelta(minutes=5)
+# While rounds keep applying (a backlog), fan out and look for due sends at most this often:
+# events gather into fewer, larger fan-outs, and the rounds are shorter. After a round that
+# applied nothing, both happen at once.
+BUSY_FAN_OUT_SECONDS = 0.2
 
 
 class Worker:
@@ -36,6 +40,7 @@ class Worker:
         self.lease_until = 0.0  # monotonic time our lease lasts until (0: not held)
         self.next_ask = 0.0
         self.next_upkeep = utcnow()
+        self.next_fan_out = 0.0  # monotonic; see BUSY_FAN_OUT_SECONDS
 
     def run(self, stop: threading.Event | None = None) -> None:
         """Loop until ``stop`` is set (never, for the embedded daemon thread)."""
@@ -56,7 +61,11 @@ class Worker:
             if not holds and self.sqlite:
                 return 0
             done = self._own_duties() if holds else 0
-            return done + self._send()
+            now = time.monotonic()
+            if done and now < self.next_fan_out:
+                return done  # a backlog is being applied: fan out and send a little later
+            self.next_fan_out = now + BUSY_FAN_OUT_SECONDS
+            return done + (self._fan_out() if holds else 0) + self._send()
         except Exception:  # noqa: BLE001 (the loop must outlive any one failure)
             db.session.rollback()
             log.exception("worker round failed")
@@ -79,7 +88,7 @@ class Worker:
         return held
 
     def _own_duties(self) -> int:
-        """What only the lease holder does: apply, jobs, fan-out, upkeep."""
+        """What only the lease holder does, but fan-out: apply, jobs, upkeep."""
         upkeep = utcnow() >= self.next_upkeep
         duties = _duties_with_work()
         done = 0
@@ -94,6 +103,15 @@ class Worker:
                                      self.app.config["DELIVERY_LOG_RETENTION_DAYS"])
                 db.session.commit()
             log.info("upkeep: %s", counts)
+        return done
+
+    def _fan_out(self) -> int:
+        """The lease holder's fan-out of new outbox events into sends."""
+        if not _has(select(OutboxEvent.id).where(OutboxEvent.fanned_out_at.is_(None))):
+            return 0
+        with _writing():
+            done = fanout.fan_out()
+            db.session.commit()
         return done
 
     def _send(self) -> int:
@@ -162,18 +180,19 @@ def _duties_with_work() -> list:
     now = utcnow()
     waiting = (
         (receipts.apply_waiting, select(Delivery.id).where(Delivery.apply_state == WAITING)),
-        (jobs.run_due, select(Job.id).where(Job.done_at.is_(None), Job.run_at <= now)),
-        (fanout.fan_out, select(OutboxEvent.id).where(OutboxEvent.fanned_out_at.is_(None))))
-    duties = [duty for duty, query in waiting
-              if db.session.scalar(query.limit(1)) is not None]
-    db.session.commit()
-    return duties
+        (jobs.run_due, select(Job.id).where(Job.done_at.is_(None), Job.run_at <= now)))
+    return [duty for duty, query in waiting if _has(query)]
 
 
 def _sends_due() -> bool:
     now = utcnow()
-    found = db.session.scalar(select(Send.id).where(
+    return _has(select(Send.id).where(
         ((Send.status == PENDING) & (Send.next_attempt_at <= now))
-        | ((Send.status == SENDING) & (Send.locked_until < now))).limit(1))
+        | ((Send.status == SENDING) & (Send.locked_until < now))))
+
+
+def _has(query) -> bool:
+    """Whether ``query`` finds a row; a read of its own (no write lock), ended at once."""
+    found = db.session.scalar(query.limit(1))
     db.session.commit()
     return found is not None
