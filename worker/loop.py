@@ -88,7 +88,7 @@ class Worker:
         return held
 
     def _own_duties(self) -> int:
-        """What only the lease holder does, but fan-out: apply, jobs, upkeep."""
+        """What only the lease holder does, fan-out aside (see tick): apply, jobs, upkeep."""
         upkeep = utcnow() >= self.next_upkeep
         duties = _duties_with_work()
         done = 0
