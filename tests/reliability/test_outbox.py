@@ -84,12 +84,16 @@ def wait_until(condition, timeout: float, what: str) -> float:
 
 
 def all_sent(app) -> bool:
+    """Every event fanned out and every send sent. Both counts come from one statement, so
+    from one snapshot: read apart, on PostgreSQL a fan-out committed between them made both
+    zero while its sends were still pending."""
+    unfanned = select(func.count(OutboxEvent.id)).where(OutboxEvent.fanned_out_at.is_(None))
+    open_sends = select(func.count(Send.id)).where(Send.status != "sent")
     with app.app_context():
-        open_sends = db.session.scalar(select(func.count(Send.id)).where(Send.status != "sent"))
-        unfanned = db.session.scalar(select(func.count(OutboxEvent.id))
-                                     .where(OutboxEvent.fanned_out_at.is_(None)))
+        counts = db.session.execute(select(unfanned.scalar_subquery(),
+                                           open_sends.scalar_subquery())).one()
         db.session.remove()
-        return open_sends == 0 and unfanned == 0
+        return tuple(counts) == (0, 0)
 
 
 def kill_9(process) -> None:
