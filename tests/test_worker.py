@@ -9,14 +9,16 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
-from ledger import deliveries, health, jobs, prepared, purchases, receipts, rollups
+from ledger import deliveries, health, jobs, outbox, prepared, purchases, receipts, rollups
 from models import (Buyer, BuyerDay, Campaign, Delivery, Integration, ItemDay, OutboxEvent, PendingPayment,
-                    Purchase, RevenueDay)
+                    Purchase, RevenueDay, Send)
 from models.base import utcnow
 from models.integration import FAILED, WAITING
+from models.outbox import PENDING, SENDING, WEBHOOK
 from tests.conftest import make_app
 from tests.notify_helpers import (TEBEX_SECRET, connect_tebex, outbox_kinds, post_tebex,
                                   tebex_payment, work)
+from worker import loop
 from worker.loop import Worker
 
 
@@ -381,3 +383,42 @@ def test_while_rounds_keep_applying_fan_out_waits_and_an_idle_round_does_it(app,
         worker.tick()
     assert count(app, Purchase) == 2
     assert count(app, OutboxEvent, not_fanned_out) == 0
+
+
+# ---- What a round looks for ---------------------------------------------------------------------
+
+def test_a_round_finds_each_kind_of_work_and_only_what_is_due(app, network):
+    """The cheap reads that decide whether a round takes the write lock (prepared statements
+    on a connection of their own)."""
+    def looks():
+        return (loop._found(loop._DUTIES_WAITING, now=utcnow()), loop._found(loop._UNFANNED),
+                loop._found(loop._SENDS_DUE, now=utcnow()))
+
+    with app.app_context():
+        assert looks() == ((False, False), (False,), (False,))
+        jobs.enqueue(jobs.RECOUNT, network)
+        db.session.commit()
+        job = db.session.scalars(select(jobs.Job)).one()
+        assert looks()[0] == (False, True)
+        job.run_at = utcnow() + timedelta(minutes=5)
+        db.session.commit()
+        assert looks()[0] == (False, False)  # not due yet
+        outbox.emit(network, outbox.PURCHASE, {"amount_minor": 100})
+        db.session.commit()
+        event = db.session.scalars(select(OutboxEvent)).one()
+        assert looks()[1] == (True,)
+        event.fanned_out_at = utcnow()
+        send = Send(event_id=event.id, target=WEBHOOK, target_id=1, body={}, status=PENDING,
+                    next_attempt_at=utcnow() + timedelta(minutes=5))
+        db.session.add(send)
+        db.session.commit()
+        assert looks()[1:] == ((False,), (False,))  # its retry is not due yet
+        send.next_attempt_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        assert looks()[2] == (True,)
+        send.status, send.locked_until = SENDING, utcnow() + timedelta(minutes=1)
+        db.session.commit()
+        assert looks()[2] == (False,)  # another worker is sending it
+        send.locked_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        assert looks()[2] == (True,)  # that worker died: its lock ran out

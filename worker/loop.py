@@ -6,10 +6,11 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from extensions import db, expect_writes, forget_writes
 from ledger import alerts, fanout, jobs, leases, receipts, sending
+from ledger.compiled import Prepared
 from ledger.crypto import box_for
 from models import Delivery, Job, OutboxEvent, Send
 from models.base import utcnow
@@ -107,7 +108,7 @@ class Worker:
 
     def _fan_out(self) -> int:
         """The lease holder's fan-out of new outbox events into sends."""
-        if not _has(select(OutboxEvent.id).where(OutboxEvent.fanned_out_at.is_(None))):
+        if not _found(_UNFANNED)[0]:
             return 0
         with _writing():
             done = fanout.fan_out()
@@ -115,7 +116,7 @@ class Worker:
         return done
 
     def _send(self) -> int:
-        if not _sends_due():
+        if not _found(_SENDS_DUE, now=utcnow())[0]:
             return 0
         with _writing():
             ids = sending.claim(self.app.config["SEND_LOCK_SECONDS"])
@@ -176,23 +177,24 @@ class _writing:
 
 
 def _duties_with_work() -> list:
-    """Cheap reads (no write lock): the duties with something to do, in their order."""
-    now = utcnow()
-    waiting = (
-        (receipts.apply_waiting, select(Delivery.id).where(Delivery.apply_state == WAITING)),
-        (jobs.run_due, select(Job.id).where(Job.done_at.is_(None), Job.run_at <= now)))
-    return [duty for duty, query in waiting if _has(query)]
+    """The duties with something to do, in their order (one cheap read, see _found)."""
+    found = _found(_DUTIES_WAITING, now=utcnow())
+    return [duty for duty, has in zip((receipts.apply_waiting, jobs.run_due), found) if has]
 
 
-def _sends_due() -> bool:
-    now = utcnow()
-    return _has(select(Send.id).where(
-        ((Send.status == PENDING) & (Send.next_attempt_at <= now))
-        | ((Send.status == SENDING) & (Send.locked_until < now))))
+def _found(statement: Prepared, **params) -> tuple[bool, ...]:
+    """Run a SELECT of EXISTS columns on a pooled connection of its own, outside any
+    transaction (on SQLite: no write lock). Prepared once (ledger.compiled): built and run
+    through the session each round, two such checks cost about 0.65 ms of Python, against
+    a few µs of SQLite."""
+    return tuple(statement.read(params)[0])
 
 
-def _has(query) -> bool:
-    """Whether ``query`` finds a row; a read of its own (no write lock), ended at once."""
-    found = db.session.scalar(query.limit(1))
-    db.session.commit()
-    return found is not None
+_DUTIES_WAITING = Prepared(select(
+    select(Delivery.id).where(Delivery.apply_state == WAITING).exists(),
+    select(Job.id).where(Job.done_at.is_(None), Job.run_at <= bindparam("now")).exists()))
+_UNFANNED = Prepared(select(
+    select(OutboxEvent.id).where(OutboxEvent.fanned_out_at.is_(None)).exists()))
+_SENDS_DUE = Prepared(select(select(Send.id).where(
+    ((Send.status == PENDING) & (Send.next_attempt_at <= bindparam("now")))
+    | ((Send.status == SENDING) & (Send.locked_until < bindparam("now")))).exists()))
