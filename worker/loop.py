@@ -81,9 +81,7 @@ class Worker:
             return True
         if not self.lease_until and now < self.next_ask:
             return False
-        with _writing():
-            held = leases.hold(LEASE, self.holder, self.lease_seconds)
-            db.session.commit()
+        held = _write(leases.hold, LEASE, self.holder, self.lease_seconds)
         self.lease_until = now + self.lease_seconds if held else 0.0
         self.next_ask = now + self.lease_seconds / 3
         return held
@@ -94,15 +92,11 @@ class Worker:
         duties = _duties_with_work()
         done = 0
         for duty in duties:
-            with _writing():
-                done += duty()
-                db.session.commit()
+            done += _write(duty)
         if upkeep:
             self.next_upkeep = utcnow() + UPKEEP_EVERY
-            with _writing():
-                counts = jobs.upkeep(self.app.config["DELIVERY_BODY_RETENTION_DAYS"],
-                                     self.app.config["DELIVERY_LOG_RETENTION_DAYS"])
-                db.session.commit()
+            counts = _write(jobs.upkeep, self.app.config["DELIVERY_BODY_RETENTION_DAYS"],
+                            self.app.config["DELIVERY_LOG_RETENTION_DAYS"])
             log.info("upkeep: %s", counts)
         return done
 
@@ -110,24 +104,17 @@ class Worker:
         """The lease holder's fan-out of new outbox events into sends."""
         if not _found(_UNFANNED)[0]:
             return 0
-        with _writing():
-            done = fanout.fan_out()
-            db.session.commit()
-        return done
+        return _write(fanout.fan_out)
 
     def _send(self) -> int:
         if not _found(_SENDS_DUE, now=utcnow())[0]:
             return 0
-        with _writing():
-            ids = sending.claim(self.app.config["SEND_LOCK_SECONDS"])
-            db.session.commit()
+        ids = _write(sending.claim, self.app.config["SEND_LOCK_SECONDS"])
         return deliver(ids, self.box, self.app.config)
 
     def _give_up_lease(self) -> None:
         if self.lease_until:
-            with _writing():
-                leases.release(LEASE, self.holder)
-                db.session.commit()
+            _write(leases.release, LEASE, self.holder)
             self.lease_until = 0.0
 
 
@@ -152,28 +139,27 @@ def deliver(send_ids: list[int], box, config) -> int:
     db.session.commit()
     for done, batch in enumerate(batches):
         if done and time.monotonic() > deadline:
-            with _writing():
-                sending.release([i for b in batches[done:] for i in b.send_ids])
-                db.session.commit()
+            _write(sending.release, [i for b in batches[done:] for i in b.send_ids])
             return sum(len(b.send_ids) for b in batches[:done])
         outcome = sending.post(batch, config["OUTBOUND_TIMEOUT"],
                                config["OUTBOUND_ALLOW_PRIVATE"])
-        with _writing():
-            sending.record(batch, outcome)
-            db.session.commit()
+        _write(sending.record, batch, outcome)
     return len(send_ids)
 
 
-class _writing:
-    """A block whose transactions will write (on SQLite: BEGIN IMMEDIATE)."""
-
-    def __enter__(self):
-        self.token = expect_writes(True)
-
-    def __exit__(self, *exc):
-        if exc[0] is not None:
-            db.session.rollback()
-        forget_writes(self.token)
+def _write(work, *args):
+    """Run ``work(*args)`` in a write transaction of its own (on SQLite: the write lock and
+    BEGIN IMMEDIATE) and commit it; what ``work`` returned. Rolled back when it raises."""
+    token = expect_writes(True)
+    try:
+        result = work(*args)
+        db.session.commit()
+        return result
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        forget_writes(token)
 
 
 def _duties_with_work() -> list:
