@@ -104,7 +104,7 @@ class _Compiled:
         self.names = list(compiled.positiontup if compiled.positional else binds)
         self.positional = compiled.positional
         self.literals = {name: bind.value for name, bind in binds.items()
-                         if not bind.required and bind.value is not None}
+                         if not bind.required}  # values written into the statement, None too
         self.getter = itemgetter(*self.names) if self.names else (lambda params: ())
         self.single = len(self.names) == 1  # itemgetter of one name returns the bare value
         self.processors = [(index, processor) for index, name in enumerate(self.names)

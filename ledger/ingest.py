@@ -149,8 +149,7 @@ def _touch(conn, integration, log: DeliveryLog) -> None:
         prepared.TOUCH_INTEGRATION.execute(conn, {
             "integration_id": integration.id, "last_delivery_at": log.received_at})
     if integration.failures_in_row or integration.failing_since is not None:
-        prepared.HEALED_INTEGRATION.execute(conn, {"integration_id": integration.id,
-                                                   "failing_since": None})
+        prepared.HEALED_INTEGRATION.execute(conn, {"integration_id": integration.id})
 
 
 def _first_transaction_id(events: list) -> str | None:

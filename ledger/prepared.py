@@ -47,8 +47,7 @@ TARGET = Prepared(
     .where(Server.project_id == bindparam("project_id")))
 CURRENT_SECRET = Prepared(select(_INTEGRATIONS.c.secret_encrypted, _INTEGRATIONS.c.settings)
                           .where(_INTEGRATIONS.c.id == bindparam("integration_id")))
-HEALED_INTEGRATION = Prepared(  # pass failing_since=None (a literal None is not bound)
-    _ONE_INTEGRATION.values(failures_in_row=0, failing_since=bindparam("failing_since")))
+HEALED_INTEGRATION = Prepared(_ONE_INTEGRATION.values(failures_in_row=0, failing_since=None))
 # A receipt's deduplication key: RETURNING gives no row when a copy claimed it first.
 CLAIM_KEY = {name: Prepared(dialect.insert(DeliveryKey.__table__).on_conflict_do_nothing(
     index_elements=["server_id", "store", "key"]).returning(DeliveryKey.__table__.c.id),

@@ -4,7 +4,7 @@ backend; lists of rows in parts, padded, in order."""
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 
 from extensions import db
 from ledger import prepared
@@ -63,6 +63,21 @@ def test_bytes_and_missing_parameters(app, server):
             statement.execute(db.session.connection(), {k: v for k, v in row.items()
                                                         if k != "outcome"})
         db.session.rollback()
+
+
+def test_a_none_written_into_the_statement_is_bound_as_null(app, server):
+    with app.app_context():
+        db.session.add(Delivery(server_id=server.id, store="custom", received_at=WHEN,
+                                status_code=200, outcome="accepted", apply_error="boom"))
+        db.session.commit()
+        cleared = Prepared(update(Delivery.__table__).values(apply_error=None, apply_attempts=0)
+                           .where(Delivery.__table__.c.id == bindparam("delivery_id")))
+        delivery_id = db.session.scalar(select(Delivery.id))
+        cleared.execute(db.session.connection(), {"delivery_id": delivery_id})
+        db.session.commit()
+        db.session.expire_all()
+        delivery = db.session.get(Delivery, delivery_id)
+        assert (delivery.apply_error, delivery.apply_attempts) == (None, 0)
 
 
 def test_sized_statements_pad_and_split_lists_of_any_length(app, server):
