@@ -165,7 +165,7 @@ def _write(work, *args):
 def _duties_with_work() -> list:
     """The duties with something to do, in their order (one cheap read, see _found)."""
     found = _found(_DUTIES_WAITING, now=utcnow())
-    return [duty for duty, has in zip((receipts.apply_waiting, jobs.run_due), found) if has]
+    return [duty for (duty, _), has in zip(_DUTIES, found) if has]
 
 
 def _found(statement: Prepared, **params) -> tuple[bool, ...]:
@@ -176,9 +176,11 @@ def _found(statement: Prepared, **params) -> tuple[bool, ...]:
     return tuple(statement.read(params)[0])
 
 
-_DUTIES_WAITING = Prepared(select(
-    select(Delivery.id).where(Delivery.apply_state == WAITING).exists(),
-    select(Job.id).where(Job.done_at.is_(None), Job.run_at <= bindparam("now")).exists()))
+# The lease holder's duties, in their order, each with what it would find to do.
+_DUTIES = (
+    (receipts.apply_waiting, select(Delivery.id).where(Delivery.apply_state == WAITING)),
+    (jobs.run_due, select(Job.id).where(Job.done_at.is_(None), Job.run_at <= bindparam("now"))))
+_DUTIES_WAITING = Prepared(select(*(query.exists() for _, query in _DUTIES)))
 _UNFANNED = Prepared(select(
     select(OutboxEvent.id).where(OutboxEvent.fanned_out_at.is_(None)).exists()))
 _SENDS_DUE = Prepared(select(select(Send.id).where(
