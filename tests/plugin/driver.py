@@ -11,6 +11,9 @@ from tests.live import ROOT
 
 PLUGIN = ROOT / "plugin"
 JAR = PLUGIN / "dist" / "tally.jar"
+# The start of the plugin's line for a refused key. Not just "401": the startup line names
+# Tally's address, whose port may contain it (127.0.0.1:51401).
+KEY_REFUSED = "Tally refused the plugin key (401)"
 
 
 def write_config(folder: Path, url: str, key: str, **settings) -> None:

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tests.plugin.driver import waiting_in_queue, wait_until, write_config
+from tests.plugin.driver import KEY_REFUSED, waiting_in_queue, wait_until, write_config
 
 PLATFORMS = ["paper", "spigot", "velocity", "bungee"]
 
@@ -87,12 +87,12 @@ def test_a_wrong_key_says_what_to_fix_and_loses_nothing(tally, plugin, tmp_path)
     folder = tmp_path / "Tally"
     game = plugin("bungee", folder, key="tly_not-this-servers-key")
     game.do("login", "Gina", "yt.example.net:25565")
-    message = game.wait_for_log("401")
+    message = game.wait_for_log(KEY_REFUSED)
     assert "set key in config.yml to this Server's plugin key" in message
     assert "Nothing is lost" in message
     # It retries (every retry-max-seconds: 1) without printing again.
     wait_until(lambda: "3 tries in a row" in game.command("admin", "status")[3], what="retries")
-    assert len(game.messages("401")) == 1 and tally.players(server) == {}
+    assert len(game.messages(KEY_REFUSED)) == 1 and tally.players(server) == {}
     assert [e["data"]["username"] for e in waiting_in_queue(folder)] == ["Gina"]
 
     write_config(folder, tally.url, server.key)  # the owner pastes the right key; no restart

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.plugin.driver import waiting_in_queue, wait_until, write_config
+from tests.plugin.driver import KEY_REFUSED, waiting_in_queue, wait_until, write_config
 from tests.plugin.fake import Answer
 
 TOO_LARGE = Answer(413, {"error": "body is larger than 1048576 bytes"})
@@ -48,7 +48,7 @@ def test_an_answer_to_the_old_key_does_not_hold_up_the_new_one(driver, fake_tall
     write_config(folder, fake_tally.url, "tly_new", **{"retry-max-seconds": 60})
     wait_until(lambda: fake_tally.joined() == ["Quick"], timeout=12, what="the join with the new key")
     assert [r.key for r in fake_tally.received()] == ["tly_old", "tly_new"]
-    assert game.messages("401") == []  # the answer was about a key that is already replaced
+    assert game.messages(KEY_REFUSED) == []  # the answer was about a key that is already replaced
 
 
 def test_a_bad_url_while_a_request_is_under_way_does_not_stop_the_sender(driver, fake_tally, tmp_path):
