@@ -6,6 +6,7 @@ here, shown once and stored encrypted; rotating it makes a new one.
 """
 import base64
 import ipaddress
+import re
 import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -32,19 +33,31 @@ class AlertError(ValueError):
 
 
 def check_discord_url(url: str, allow_private: bool = False) -> str:
-    """A Discord webhook URL: https on Discord's hosts, path /api/webhooks/<id>/<token>. With
-    ``allow_private`` (TALLY_OUTBOUND_ALLOW_PRIVATE) a loopback test receiver, http too."""
+    """A Discord webhook URL: https on Discord's hosts (port 443, no user), path
+    /api[/v<n>]/webhooks/<id>/<token> and nothing after the token (Discord's /github and
+    /slack variants expect other bodies). With ``allow_private``
+    (TALLY_OUTBOUND_ALLOW_PRIVATE) a loopback test receiver on any port, http too."""
     parts = urlsplit((url or "").strip())
-    path = parts.path.split("/")
-    webhook_path = len(path) >= 5 and path[1] == "api" and "webhooks" in path[2:4] \
-        and all(path[-2:])
-    if not webhook_path:
+    if _WEBHOOK_PATH.fullmatch(parts.path) is None:
         raise AlertError("that is not a Discord webhook URL (…/api/webhooks/<id>/<token>)")
-    if parts.scheme == "https" and parts.hostname in DISCORD_HOSTS:
+    if parts.username is not None or parts.password is not None:
+        raise AlertError("a Discord webhook URL has no user name or password before its host")
+    if parts.scheme == "https" and parts.hostname in DISCORD_HOSTS and _port(parts) in (None, 443):
         return parts.geturl()
     if allow_private and parts.scheme in ("http", "https") and _loopback(parts.hostname):
         return parts.geturl()
     raise AlertError("a Discord webhook URL is https on discord.com")
+
+
+# Discord's webhook ids are numbers; its tokens letters, digits, "-" and "_".
+_WEBHOOK_PATH = re.compile(r"/api(?:/v\d+)?/webhooks/(?P<id>\d+)/[A-Za-z0-9_-]+")
+
+
+def _port(parts) -> int | None:
+    try:
+        return parts.port
+    except ValueError:  # not a number, or out of range
+        return -1
 
 
 def _loopback(host: str | None) -> bool:
@@ -55,9 +68,10 @@ def _loopback(host: str | None) -> bool:
 
 
 def hint(url: str) -> str:
-    """The part of a Discord URL that may be shown: host and webhook id, not the token."""
+    """The part of a Discord URL that may be shown: host and webhook id, never the token (the
+    URL has passed check_discord_url)."""
     parts = urlsplit(url)
-    return f"{parts.hostname}/…/{parts.path.rstrip('/').split('/')[-2]}"[:80]
+    return f"{parts.hostname}/…/{_WEBHOOK_PATH.fullmatch(parts.path)['id']}"[:80]
 
 
 def save_discord(alert: DiscordAlert, box: SecretBox, form: dict, allow_private: bool,

@@ -137,3 +137,28 @@ def test_outcomes_migration_fills_from_existing_purchases_and_presence(backend, 
         assert kept() == (players, days, cohorts, creator_buyers)
         db.session.rollback()
         _leave_migrated()
+
+
+def test_a_stored_discord_hint_that_shows_a_token_keeps_only_its_host(backend, tmp_path, request):
+    """Hints stored before URLs with a path after the token were refused (…/<token>/github
+    made the token the hint's "id") are cut to their host; sound hints are kept."""
+    from sqlalchemy import text
+
+    app = make_app(backend, tmp_path, request)
+    with app.app_context():
+        _empty()
+        upgrade(revision="ad351b756d78")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO networks (id, name, created_at) VALUES (1, 'N', '2026-01-01')"))
+            conn.execute(text(
+                "INSERT INTO discord_alerts (id, network_id, url_encrypted, url_hint, topics,"
+                " template, enabled, created_at) VALUES"
+                " (1, 1, :blob, 'discord.com/…/s3cr3tTOKEN', '[]', 't', true, '2026-01-01'),"
+                " (2, 1, :blob, 'discord.com/…/123456', '[]', 't', true, '2026-01-01')"),
+                {"blob": b"x"})
+        upgrade()
+        with db.engine.connect() as conn:
+            hints = dict(conn.execute(text("SELECT id, url_hint FROM discord_alerts")).all())
+        assert hints == {1: "discord.com/… (paste the URL again)", 2: "discord.com/…/123456"}
+        _leave_migrated()

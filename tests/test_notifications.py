@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
@@ -14,7 +15,7 @@ from werkzeug.serving import make_server
 import runtime
 from extensions import db
 from ledger import accounts, alerts, fanout, messages, outbox, sending
-from ledger.alerts import AlertError, check_discord_url
+from ledger.alerts import AlertError, check_discord_url, hint
 from ledger.servers import create_server
 from models import DiscordAlert, Network, OutboxEvent, Send, WebhookEndpoint
 from tests.conftest import make_app
@@ -62,9 +63,22 @@ def add_endpoint(client, network_id, url, kinds=()):
     "https://discord.com/api/webhooks/123/abc",
     "https://discordapp.com/api/webhooks/123/abc",
     "https://ptb.discord.com/api/v10/webhooks/123/abc",
+    "https://discord.com:443/api/webhooks/123/a-b_C9",
+    "https://discord.com/api/webhooks/123/abc?thread_id=456",
 ])
 def test_a_discord_webhook_url_is_accepted(url):
     assert check_discord_url(url) == url
+    assert hint(url) == f"{urlsplit(url).hostname}/…/123"
+
+
+@pytest.mark.parametrize("url", [
+    "https://discord.com/api/webhooks/123/s3cr3tTOKEN/github",
+    "https://discord.com/api/webhooks/123/s3cr3tTOKEN/slack",
+    "https://discord.com/api/webhooks/123/s3cr3tTOKEN/",
+])
+def test_a_path_after_the_token_is_refused_so_no_hint_can_show_the_token(url):
+    with pytest.raises(AlertError):
+        check_discord_url(url)
 
 
 @pytest.mark.parametrize("url, allow_private", [
@@ -75,6 +89,12 @@ def test_a_discord_webhook_url_is_accepted(url):
     ("https://discord.com/api/webhooks/123/", False),  # no token
     ("http://127.0.0.1:9000/api/webhooks/1/t", False),  # loopback only when allowed
     ("http://10.0.0.8/api/webhooks/1/t", True),  # a LAN address is never a Discord URL
+    ("https://discord.com/api/x/webhooks/123/abc", False),  # webhooks in the wrong place
+    ("https://discord.com/api/webhooks/abc/def", False),  # the id is a number
+    ("https://discord.com/api/webhooks/123/a.b", False),  # not a token's characters
+    ("https://discord.com:8443/api/webhooks/123/abc", False),
+    ("https://discord.com:x/api/webhooks/123/abc", False),
+    ("https://user:pass@discord.com/api/webhooks/123/abc", False),
     ("", False),
 ])
 def test_anything_else_is_refused(url, allow_private):
