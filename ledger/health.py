@@ -1,7 +1,8 @@
 """Whether a store's deliveries are working: an integration is failing after FAILURES refused
 deliveries in a row, or when none was accepted for SILENCE after it had been active. Failing
 is shown on the Server and Network pages until a delivery is accepted again
-(ledger.ingest clears it), and announced once through the outbox."""
+(ledger.ingest, or ``working`` for the gateway, clears it), and announced once through the
+outbox."""
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -25,6 +26,14 @@ def note_refusal(server, store: str, reason: str) -> None:
     if row is not None and row.failures_in_row >= FAILURES and row.failing_since is None:
         _fail(row.id, server.network_id, server.id, store,
               f"{row.failures_in_row} deliveries in a row were refused; the last: {reason}")
+
+
+def working(integration: Integration, when) -> None:
+    """An accepted delivery for a store whose integration is a model in the session (the
+    gateway's callbacks; the webhook receipt does the same with prepared statements): its
+    last delivery time, and an end to any run of refusals or failing state."""
+    integration.last_delivery_at = when
+    integration.failures_in_row, integration.failing_since = 0, None
 
 
 def flag_silent(now=None) -> int:

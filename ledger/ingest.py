@@ -103,6 +103,7 @@ def _record(server, integration, events: list, log: DeliveryLog,
         if not current or bytes(current[0][0]) != bytes(integration.secret_encrypted) \
                 or (current[0][1] or {}) != (integration.settings or {}):
             return None
+        failures_in_row, failing_since = current[0][2:]
         if claim is not None and transaction_id is not None \
                 and not signatures.claim(server.id, integration.store, claim, transaction_id):
             return log.reject(server, 401, "this signature was already accepted for another "
@@ -115,7 +116,7 @@ def _record(server, integration, events: list, log: DeliveryLog,
         outcome = ACCEPTED if new else next(
             (o for o in (ACCEPTED, IGNORED) if o in {r.outcome for r in results}),
             DUPLICATE if later else ACCEPTED)
-        _touch(conn, integration, log)
+        _touch(conn, integration, log, healed=failures_in_row or failing_since is not None)
         log.finish(conn, delivery, outcome,
                    reason="; ".join(result.note for result in results if result.note) or None)
         commit()
@@ -141,14 +142,15 @@ def _transaction(direct: bool):
         db.session.rollback()
 
 
-def _touch(conn, integration, log: DeliveryLog) -> None:
-    """The integration's last delivery time (at most once a second), and an end to its
-    run of refusals: it is connected and working again."""
+def _touch(conn, integration, log: DeliveryLog, healed: bool) -> None:
+    """The integration's last delivery time (at most once a second), and, when ``healed``
+    (it had refusals in a row, or was failing, as the transaction read it), an end to that:
+    it is connected and working again."""
     if integration.last_delivery_at is None \
             or log.received_at - integration.last_delivery_at >= TOUCH_AFTER:
         prepared.TOUCH_INTEGRATION.execute(conn, {
             "integration_id": integration.id, "last_delivery_at": log.received_at})
-    if integration.failures_in_row or integration.failing_since is not None:
+    if healed:
         prepared.HEALED_INTEGRATION.execute(conn, {"integration_id": integration.id})
 
 

@@ -40,12 +40,14 @@ MARK_NOT_APPLIED = Prepared(_ONE_DELIVERY.values(
     apply_state=bindparam("apply_state")))
 TARGET = Prepared(
     select(Server.id, Server.network_id, Integration.id, Integration.secret_encrypted,
-           Integration.settings, Integration.last_delivery_at, Integration.failures_in_row,
-           Integration.failing_since)
+           Integration.settings, Integration.last_delivery_at)
     .outerjoin(Integration, (Integration.server_id == Server.id)
                & (Integration.store == bindparam("store")))
     .where(Server.project_id == bindparam("project_id")))
-CURRENT_SECRET = Prepared(select(_INTEGRATIONS.c.secret_encrypted, _INTEGRATIONS.c.settings)
+# The integration as the receipt's write transaction sees it: its secret and settings, and
+# whether a run of refusals is to be ended (the kept copy may predate a refusal).
+CURRENT_SECRET = Prepared(select(_INTEGRATIONS.c.secret_encrypted, _INTEGRATIONS.c.settings,
+                                 _INTEGRATIONS.c.failures_in_row, _INTEGRATIONS.c.failing_since)
                           .where(_INTEGRATIONS.c.id == bindparam("integration_id")))
 HEALED_INTEGRATION = Prepared(_ONE_INTEGRATION.values(failures_in_row=0, failing_since=None))
 # A receipt's deduplication key: RETURNING gives no row when a copy claimed it first.

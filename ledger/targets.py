@@ -37,10 +37,7 @@ class IntegrationRef(NamedTuple):
     store: str
     secret_encrypted: bytes
     settings: dict
-    # Its health, which a receipt may update (ledger.ingest._touch):
-    last_delivery_at: datetime | None
-    failures_in_row: int
-    failing_since: datetime | None
+    last_delivery_at: datetime | None  # written at most once a second (ledger.ingest._touch)
 
 
 def read(project_id: str, store: str) -> tuple[ServerRef | None, IntegrationRef | None]:
@@ -104,14 +101,13 @@ class Targets:
 
     def touched(self, project_id: str, store: str, when: datetime) -> None:
         """Remember that a delivery was just accepted (ledger.ingest wrote last_delivery_at,
-        at most once a second, and ended any run of refusals), so the next ones skip that."""
+        at most once a second), so the next ones skip that."""
         with self.lock:
             entry = self.entries.get((project_id, store))
             if entry is not None:
                 stamp, server, integration = entry
                 self.entries[(project_id, store)] = (
-                    stamp, server, integration._replace(last_delivery_at=when, failures_in_row=0,
-                                                       failing_since=None))
+                    stamp, server, integration._replace(last_delivery_at=when))
 
 
 # This process's kept targets for one database: ``kept(db.engine)``.

@@ -262,6 +262,23 @@ def test_bad_signatures_write_nothing(app, client, server, connected):
         assert {d.outcome for d in db.session.scalars(db.select(Delivery))} == {"rejected"}
 
 
+def test_an_accepted_callback_ends_a_failing_run_and_the_banner(app, client, server, connected,
+                                                                logged_in):
+    from ledger import health
+    for _ in range(health.FAILURES):
+        assert callback(client, server.project_id, payload(), secret="wrong").status_code == 400
+    with app.app_context():
+        assert db.session.scalars(db.select(Integration)).one().failing_since is not None
+    assert "are failing" in logged_in.get(f"/servers/{server.id}").text
+
+    assert callback(client, server.project_id, payload()).status_code == 200
+    with app.app_context():
+        integration = db.session.scalars(db.select(Integration)).one()
+        assert (integration.failures_in_row, integration.failing_since) == (0, None)
+        assert integration.last_delivery_at is not None
+    assert "are failing" not in logged_in.get(f"/servers/{server.id}").text
+
+
 def test_unsigned_garbage_and_bad_payload(app, client, server, connected):
     body = b'{"type":"PENDING","transactionId":"x","currency":"USD","package":{"price":"9.99"}}'
     response = client.post(f"/api/gateway/craftingstore?projectId={server.project_id}", data=body,

@@ -343,6 +343,25 @@ def test_five_refusals_in_a_row_mark_an_integration_failing_until_one_is_accepte
     assert outbox_kinds(app) == ["integration.failing"]  # announced once
 
 
+def test_an_accepted_delivery_ends_a_run_of_refusals_that_began_since_it_was_last_read(
+        app, client, server):
+    """The first refusal after a good delivery is not in the integration this process keeps
+    for two seconds (ledger.targets); the next accepted one still ends the run."""
+    connect_tebex(app, server.id)
+    assert post_tebex(client, server.project_id, tebex_payment(1)).status_code == 200
+    assert post_tebex(client, server.project_id, tebex_payment(2),
+                      secret="pasted wrong").status_code == 401
+    assert post_tebex(client, server.project_id, tebex_payment(3)).status_code == 200
+    for n in range(health.FAILURES - 1):
+        assert post_tebex(client, server.project_id, tebex_payment(10 + n),
+                          secret="pasted wrong").status_code == 401
+    with app.app_context():
+        integration = db.session.scalars(select(Integration)).one()
+        assert (integration.failures_in_row, integration.failing_since) == (
+            health.FAILURES - 1, None)
+    assert "integration.failing" not in outbox_kinds(app)
+
+
 def test_an_active_integration_silent_for_a_day_is_failing(app, client, server):
     connect_tebex(app, server.id)
     post_tebex(client, server.project_id, tebex_payment(1))

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from events import PayloadError, SignatureError
 from extensions import db
-from ledger import ingest, outbox, targets
+from ledger import health, ingest, outbox, targets
 from ledger.crypto import SecretBox
 from ledger.deliveries import ACCEPTED, DUPLICATE, DeliveryLog, Reply
 from ledger.gateway.payments import (STORE, GatewayError, charge_back, complete, find_payment,
@@ -55,7 +55,7 @@ def receive(project_id: str | None, body: bytes, headers, started: float,
     except GatewayError as exc:
         log.reject(server, exc.status, str(exc), verified=True)
         return Reply(exc.status, {"success": False, "error": str(exc)})
-    integration.last_delivery_at = log.received_at
+    health.working(integration, log.received_at)
     log.finish(db.session.connection(), delivery, ACCEPTED if changed else DUPLICATE)
     db.session.commit()
     return reply
