@@ -176,11 +176,12 @@ def record(batch: Batch, outcome: Outcome) -> None:
     db.session.flush()
 
 
-def release(send_ids: list[int]) -> None:
-    """Give claimed sends back unsent (the claim's time ran out before their turn)."""
+def release(send_ids: list[int], wait: timedelta = timedelta(0)) -> None:
+    """Give claimed sends back unsent, due again after ``wait``: the claim's time ran out
+    before their turn, or their webhook answered an earlier batch with a 429."""
     db.session.execute(update(Send).where(Send.id.in_(send_ids), Send.status == SENDING)
-                       .values(status=PENDING, locked_until=None, next_attempt_at=utcnow(),
-                               attempts=Send.attempts - 1)
+                       .values(status=PENDING, locked_until=None,
+                               next_attempt_at=utcnow() + wait, attempts=Send.attempts - 1)
                        .execution_options(synchronize_session=False))
     db.session.flush()
 

@@ -195,6 +195,29 @@ def test_a_429_holds_every_waiting_send_to_that_webhook(app, logged_in, network,
     assert sum(len(b["embeds"]) for b in fake.json_bodies()) == 3
 
 
+def test_a_429_holds_the_rest_of_the_same_claim_to_that_webhook(app, logged_in, network, server,
+                                                                 fake):
+    """25 alerts claimed at once are three messages (10, 10, 5 embeds): after the first is
+    answered 429, the other two wait out its retry_after too instead of going at once."""
+    add_discord(logged_in, network, fake.base + HOOK_PATH)
+    connect_tebex(app, server.id)
+    fake.answers = [(429, {"retry_after": 0.6})]
+    for n in range(25):
+        post_tebex(logged_in, server.project_id, tebex_payment(n))
+    with app.app_context():
+        fanout.fan_out()
+        ids = sending.claim(60, limit=100)
+        db.session.commit()
+        assert len(ids) == 25
+        assert deliver(ids, runtime.secret_box(), app.config) == 10  # only the first posted
+    assert len(fake.requests) == 1
+    assert {s.status for s in sends(app)} == {"pending"}
+    assert all(s.attempts <= 1 for s in sends(app))  # the held ones were not tried
+    work(app, until=lambda: sum(len(b["embeds"]) for b in fake.json_bodies()) == 25)
+    assert all(r["at"] - fake.requests[0]["at"] >= 0.6 for r in fake.requests[1:])
+    assert sum(len(b["embeds"]) for b in fake.json_bodies()) == 25
+
+
 # ---- The owner's endpoint ------------------------------------------------------------------------
 
 def test_an_endpoint_gets_standard_webhooks_signed_json(app, logged_in, network, server, fake):

@@ -130,21 +130,30 @@ def send_test(alert, box, config) -> Send:
 def deliver(send_ids: list[int], box, config) -> int:
     """Post claimed sends and record how each went: no transaction is open while a receiver
     answers. Sends whose turn would come after the claim's lock could run out are given
-    back, so no other worker sends them at the same time. Also what "Send test" uses.
-    Commits; how many sends were posted."""
+    back, so no other worker sends them at the same time; so are those to a webhook that
+    answered 429, until its retry_after. Also what "Send test" uses. Commits; how many
+    sends were posted."""
     if not send_ids:
         return 0
     deadline = time.monotonic() + config["SEND_LOCK_SECONDS"] - config["OUTBOUND_TIMEOUT"]
     batches = sending.batches(send_ids, box)
     db.session.commit()
+    posted, limited = 0, {}  # (target, target_id): the seconds its 429 asked to wait
     for done, batch in enumerate(batches):
         if done and time.monotonic() > deadline:
             _write(sending.release, [i for b in batches[done:] for i in b.send_ids])
-            return sum(len(b.send_ids) for b in batches[:done])
+            break
+        wait = limited.get((batch.target, batch.target_id))
+        if wait is not None:  # the same webhook's next batch waits out its rate limit too
+            _write(sending.release, batch.send_ids, timedelta(seconds=wait))
+            continue
         outcome = sending.post(batch, config["OUTBOUND_TIMEOUT"],
                                config["OUTBOUND_ALLOW_PRIVATE"])
         _write(sending.record, batch, outcome)
-    return len(send_ids)
+        posted += len(batch.send_ids)
+        if outcome.retry_after:
+            limited[(batch.target, batch.target_id)] = outcome.retry_after
+    return posted
 
 
 def _write(work, *args):
