@@ -49,11 +49,9 @@ def apply_reversal(purchase: Purchase, kind: str, amount_minor: int | None = Non
     purchase.reversed_minor = (purchase.reversed_minor or 0) + amount
     rollups.add_reversal(purchase, kind, amount)
     db.session.flush()
-    outbox.emit(purchase.network_id, outbox.REFUND if kind == REFUND else outbox.CHARGEBACK, {
-        "purchase_id": purchase.id, "server_id": purchase.server_id, "store": purchase.store,
-        "transaction_id": purchase.transaction_id, "username": purchase.username,
-        "amount_minor": amount, "currency": purchase.currency, "reason": reason,
-        "by_owner": user_id is not None}, purchase.server_id)
+    outbox.emit(purchase.network_id, outbox.REFUND if kind == REFUND else outbox.CHARGEBACK,
+                outbox.reversal_data(purchase, amount, reason, by_owner=user_id is not None),
+                purchase.server_id)
     return adjustment, True
 
 

@@ -12,6 +12,14 @@ from money import from_minor
 PLACEHOLDERS = ("player", "amount", "currency", "items", "campaign", "creator", "store", "server")
 DEFAULT_TEMPLATE = ("**{player}** paid **{amount} {currency}** for {items} on {server} "
                     "({store}). Campaign: {campaign}. Creator: {creator}.")
+# An alert left on the default template words a refund or chargeback as one ({amount} is
+# what was taken back); an owner's own template is used for every kind as written.
+DEFAULT_WORDING = {
+    outbox.REFUND: "**{player}** was refunded **{amount} {currency}** for {items} on {server} "
+                   "({store}). Campaign: {campaign}. Creator: {creator}.",
+    outbox.CHARGEBACK: "**{player}** charged back **{amount} {currency}** for {items} on "
+                       "{server} ({store}). Campaign: {campaign}. Creator: {creator}.",
+}
 MAX_TEMPLATE = 1000
 TITLES = {outbox.PURCHASE: "New purchase", outbox.REFUND: "Refund",
           outbox.CHARGEBACK: "Chargeback", outbox.INTEGRATION_FAILING: "Store deliveries failing",
@@ -51,6 +59,8 @@ def discord_embed(template: str, kind: str, data: dict, names: dict, created_at)
         text = f"{data.get('store')} deliveries to {filled['server']} are failing: " \
                f"{data.get('reason')}"
     else:
+        if template == DEFAULT_TEMPLATE:
+            template = DEFAULT_WORDING.get(kind, template)
         text = render(template, filled)
     return {"title": TITLES.get(kind, kind), "description": text[:EMBED_TEXT],
             "color": COLORS.get(kind, 0x2563EB), "timestamp": created_at.isoformat()}

@@ -32,6 +32,18 @@ def emit(network_id: int, kind: str, data: dict, server_id: int | None = None,
     return uid
 
 
+def reversal_data(purchase, amount_minor: int, reason: str | None, by_owner: bool) -> dict:
+    """What a purchase.refunded or purchase.charged_back event says: the reversal, and the
+    purchase it takes money from with its attribution and items (the alerts name them)."""
+    return {"purchase_id": purchase.id, "server_id": purchase.server_id,
+            "store": purchase.store, "transaction_id": purchase.transaction_id,
+            "username": purchase.username, "amount_minor": amount_minor,
+            "currency": purchase.currency, "reason": reason, "by_owner": by_owner,
+            "items": [{"name": i.name, "quantity": i.quantity} for i in purchase.items],
+            "player_id": purchase.player_id, "campaign_id": purchase.campaign_id,
+            "creator_id": purchase.creator_id}
+
+
 def purchase_data(columns: dict, ids: dict, items) -> dict:
     """What a purchase.accepted event says: the purchase as recorded, with its attribution."""
     return {"purchase_id": ids["id"], "server_id": columns["server_id"],

@@ -16,10 +16,14 @@ import runtime
 from extensions import db
 from ledger import accounts, alerts, fanout, messages, outbox, sending
 from ledger.alerts import AlertError, check_discord_url, hint
+from ledger.campaigns import create_campaign
 from ledger.servers import create_server
 from models import DiscordAlert, Network, OutboxEvent, Send, WebhookEndpoint
+from models.base import utcnow
 from tests.conftest import make_app
 from tests.fakes import FakeReceiver, receiver
+from tests.revenue_data import add_player
+from tests.store_helpers import add_creator
 from tests.notify_helpers import connect_tebex, outbox_kinds, post_tebex, sends, tebex_payment, work
 from worker.loop import deliver
 
@@ -349,6 +353,41 @@ def test_minimum_amount_servers_and_topics_choose_what_is_sent(
     assert got("/1/min") == ["10.00", "50.00"]
     assert got("/2/survival") == ["50.00"]
     assert [e["title"] for b in fake.json_bodies("/3/refunds") for e in b["embeds"]] == ["Refund"]
+
+
+def test_a_refund_alert_says_refunded_and_names_the_purchase_s_items_and_attribution(
+        app, logged_in, network, server, fake):
+    add_discord(logged_in, network, fake.base + HOOK_PATH, topics=["reversals"])
+    add_endpoint(logged_in, network, fake.base + "/tally", kinds=["purchase.refunded"])
+    with app.app_context():
+        campaign = create_campaign(db.session.get(Network, network), "YouTube",
+                                   hostnames=["yt.example.net"])
+        add_player(server.id, "Notch", campaign.id)
+        db.session.commit()
+    add_creator(app, network, "STEVEYT", name="Steve")
+    connect_tebex(app, server.id)
+    for kind in ("payment.completed", "payment.refunded"):
+        payload = tebex_payment(1, kind=kind)
+        payload["subject"]["creator_code"] = "STEVEYT"
+        assert post_tebex(logged_in, server.project_id, payload).status_code == 200
+        work(app)
+
+    [embed] = [e for body in fake.json_bodies(HOOK_PATH) for e in body["embeds"]]
+    assert (embed["title"], embed["description"]) == (
+        "Refund", "**Notch** was refunded **12.50 EUR** for 1 × VIP on Lobby (tebex). "
+                  "Campaign: YouTube. Creator: Steve.")
+    [event] = fake.json_bodies("/tally")
+    assert event["type"] == "purchase.refunded"
+    assert {key: event["data"][key] for key in ("amount", "items", "campaign", "creator")} == {
+        "amount": "12.50", "items": [{"name": "VIP", "quantity": 1}], "campaign": "YouTube",
+        "creator": "Steve"}
+
+
+def test_an_owner_s_own_template_is_used_for_refunds_as_written():
+    refund = {"username": "Notch", "amount_minor": 500, "currency": "EUR", "items": []}
+    embed = messages.discord_embed("{player}: {amount}", "purchase.refunded", refund, {},
+                                   utcnow())
+    assert embed["description"] == "Notch: 5.00"
 
 
 def test_the_template_fills_placeholders_and_evaluates_nothing_else():
