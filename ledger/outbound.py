@@ -1,4 +1,5 @@
-"""HTTP requests to addresses an owner typed in (the gateway's confirmation URL).
+"""HTTP requests to addresses an owner typed in: the gateway's confirmation URL, Discord
+alerts and owners' own webhook endpoints.
 
 By default only public addresses are reached. Loopback, private, link-local (cloud
 metadata services), multicast, reserved and unspecified addresses are refused when the
@@ -6,8 +7,8 @@ connection is made, after DNS: a name that resolves, or later re-resolves, to an
 internal address is refused too. Otherwise one Network's owner could make Tally send
 requests to services on its machine or network, and read their answers on the payments
 page. Redirects are not followed, and no proxy from the environment is used (it would
-hide the address). ``TALLY_GATEWAY_ALLOW_PRIVATE=1`` lifts the check, for a store on a
-private network.
+hide the address). ``TALLY_OUTBOUND_ALLOW_PRIVATE=1`` lifts the check for every call;
+``TALLY_GATEWAY_ALLOW_PRIVATE=1`` for the gateway's only, for a store on a private network.
 """
 import http.client
 import ipaddress
@@ -57,7 +58,7 @@ def _connect_public(address, timeout=None, source_address=None, *args, **kwargs)
         if not is_public(sockaddr[0]):
             # The message names the host only: what an internal name resolves to stays private.
             error = BlockedAddress(f"{host} does not resolve to a public address (set "
-                                   "TALLY_GATEWAY_ALLOW_PRIVATE=1 to allow private ones)")
+                                   "TALLY_OUTBOUND_ALLOW_PRIVATE=1 to allow private ones)")
             continue
         sock = socket.socket(family, kind, proto)
         try:

@@ -10,11 +10,12 @@ from werkzeug.serving import make_server
 
 class FakeReceiver:
     """Records (path, headers, body, time) of each request. ``answers`` is a list of
-    (status, json body) to give in turn, then ``default``; ``delay`` slows each answer."""
+    (status, json body) or (status, json body, headers) to give in turn, then ``default``;
+    ``delay`` slows each answer."""
 
     def __init__(self):
         self.requests: list[dict] = []
-        self.answers: list[tuple[int, dict]] = []
+        self.answers: list[tuple] = []
         self.default = (204, None)
         self.delay = 0.0
         self.lock = threading.Lock()
@@ -30,7 +31,7 @@ class FakeReceiver:
         with self.lock:
             self.in_flight[key] = self.in_flight.get(key, 0) + 1
             self.most_in_flight[key] = max(self.most_in_flight.get(key, 0), self.in_flight[key])
-            status, answer = self.answers.pop(0) if self.answers else self.default
+            status, answer, *extra = self.answers.pop(0) if self.answers else self.default
         if self.delay:
             time.sleep(self.delay)
         with self.lock:
@@ -39,7 +40,8 @@ class FakeReceiver:
                                   "body": body, "at": time.monotonic(), "status": status})
         payload = json.dumps(answer).encode() if answer is not None else b""
         start_response(f"{status} X", [("Content-Type", "application/json"),
-                                       ("Content-Length", str(len(payload)))])
+                                       ("Content-Length", str(len(payload))),
+                                       *(extra[0].items() if extra else ())])
         return [payload]
 
     def json_bodies(self, path_part: str = "") -> list[dict]:

@@ -536,7 +536,7 @@ def test_private_addresses_are_refused_before_connecting(app, fake_store, host):
     assert (sent.ok, sent.answer) == (False, None)
     error = sent.error
     assert "does not resolve to a public address" in error
-    assert "TALLY_GATEWAY_ALLOW_PRIVATE" in error
+    assert "TALLY_OUTBOUND_ALLOW_PRIVATE" in error
     if host != "127.0.0.1":
         assert "127.0.0.1" not in error  # what an internal name resolves to is not revealed
     assert fake_store.received == []
@@ -555,6 +555,17 @@ def test_marking_paid_shows_why_the_confirmation_was_refused(app, client, server
     assert fake_store.received == []
     with app.app_context():
         assert db.session.scalars(db.select(PendingPayment)).one().status == "pending"
+
+
+def test_the_outbound_setting_lifts_the_check_for_the_gateway_too(app, client, server, fake_store,
+                                                                   connected, logged_in):
+    app.config["GATEWAY_ALLOW_PRIVATE"] = False
+    app.config["OUTBOUND_ALLOW_PRIVATE"] = True  # TALLY_OUTBOUND_ALLOW_PRIVATE=1
+    callback(client, server.project_id, payload())
+    response = client.post(f"/servers/{server.id}/payments/{payment_id(app)}/paid",
+                           follow_redirects=True)
+    assert b"a public address" not in response.data
+    assert len(fake_store.received) == 1
 
 
 def test_private_addresses_are_refused_by_default(app):

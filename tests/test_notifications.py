@@ -222,6 +222,38 @@ def test_a_429_holds_the_rest_of_the_same_claim_to_that_webhook(app, logged_in, 
     assert sum(len(b["embeds"]) for b in fake.json_bodies()) == 25
 
 
+# ---- Outbound safety ----------------------------------------------------------------------------
+
+def _batch(url: str) -> sending.Batch:
+    return sending.Batch([1], "discord", 1, url, b'{"embeds": []}',
+                         {"Content-Type": "application/json"})
+
+
+def test_a_send_to_a_private_address_is_refused_unless_allowed(fake):
+    refused = sending.post(_batch(fake.base + HOOK_PATH), 3, allow_private=False)
+    assert (refused.ok, refused.code) == (False, None)
+    assert "does not resolve to a public address" in refused.error
+    assert "TALLY_OUTBOUND_ALLOW_PRIVATE=1" in refused.error
+    assert fake.requests == []
+    assert sending.post(_batch(fake.base + HOOK_PATH), 3, allow_private=True).ok
+
+
+def test_a_redirect_is_taken_as_the_answer_and_not_followed(fake):
+    fake.answers = [(302, None, {"Location": fake.base + "/elsewhere"})]
+    outcome = sending.post(_batch(fake.base + HOOK_PATH), 3, allow_private=True)
+    assert (outcome.ok, outcome.code) == (False, 302)
+    assert [r["path"] for r in fake.requests] == [HOOK_PATH]
+
+
+def test_a_receiver_slower_than_the_timeout_is_a_failed_try(fake):
+    fake.delay = 1.5
+    started = time.monotonic()
+    outcome = sending.post(_batch(fake.base + HOOK_PATH), 0.3, allow_private=True)
+    assert time.monotonic() - started < 1.2
+    assert (outcome.ok, outcome.code) == (False, None)
+    assert "timed out" in outcome.error
+
+
 # ---- The owner's endpoint ------------------------------------------------------------------------
 
 def test_an_endpoint_gets_standard_webhooks_signed_json(app, logged_in, network, server, fake):
