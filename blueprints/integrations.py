@@ -127,11 +127,14 @@ def _replay(server: Server, module, delivery: Delivery) -> str:
         db.session.commit()
         return f"#{delivery.id} will be applied again"
     copy = replay.copy_of(delivery)
-    body, headers = bytes(copy.body), dict(copy.headers)
-    replay.forget(copy)  # the new attempt is logged, and keeps a copy of its own if refused
-    db.session.commit()
+    if copy is None:
+        return f"#{delivery.id} was replayed meanwhile"
+    body, headers, sent_at = bytes(copy.body), dict(copy.headers), delivery.received_at
+    db.session.commit()  # the pipeline runs its own transaction
     reply = ingest.receive(module, server.project_id, body, headers, {}, time.perf_counter(),
-                           runtime.secret_box())
+                           runtime.secret_box(), sent_at=sent_at)
+    replay.forget(delivery.id)  # only now: a replay that fails unexpectedly keeps its copy
+    db.session.commit()
     return f"#{delivery.id}: {reply.status} {reply.body.get('status') or reply.body.get('error')}"
 
 

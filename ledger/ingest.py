@@ -20,7 +20,7 @@ Store's user verification (VerificationRequest), and events that are not revenue
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from events import (IgnoredEvent, PayloadError, ReplyEvent, SignatureError, VerificationRequest,
                     dump)
@@ -37,8 +37,10 @@ TOUCH_AFTER = timedelta(seconds=1)
 
 
 def receive(module, project_id: str | None, body: bytes, headers, query, started: float,
-            box: SecretBox) -> Reply:
-    """Handle one delivery for the store ``module``; returns the HTTP reply to send."""
+            box: SecretBox, sent_at: datetime | None = None) -> Reply:
+    """Handle one delivery for the store ``module``; returns the HTTP reply to send.
+    ``sent_at``: for a replay, when the store first sent it (the time of a purchase whose
+    body carries none, as it would have been then); otherwise now."""
     log = DeliveryLog(module.NAME, body, started)
     if not project_id:
         return log.reject(None, 400, "projectId query parameter is missing")
@@ -54,7 +56,7 @@ def receive(module, project_id: str | None, body: bytes, headers, query, started
         try:
             module.verify(body, headers, targets.secret(box, integration.secret_encrypted), query)
             verified = True
-            events = module.parse(body, log.received_at, integration.settings or {})
+            events = module.parse(body, sent_at or log.received_at, integration.settings or {})
             claim = _single_use_signature(module, headers)
         except (SignatureError, PayloadError) as exc:
             if cached:  # the secret or settings may have changed, or the Server gone, meanwhile

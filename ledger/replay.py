@@ -63,11 +63,11 @@ def reapply(delivery: Delivery) -> None:
 
 def copy_of(delivery: Delivery) -> ReplayCopy | None:
     """The kept copy a refused delivery is replayed from (the caller sends it through
-    ledger.ingest.receive again, with today's secret)."""
+    ledger.ingest.receive again, with today's secret); None when a replay just took it."""
     return db.session.get(ReplayCopy, delivery.id)
 
 
-def forget(copy: ReplayCopy) -> None:
-    """Drop a copy once it was replayed (the replay is a new attempt with its own row)."""
-    db.session.delete(copy)
-    db.session.flush()
+def forget(delivery_id: int) -> None:
+    """Drop a delivery's copy once its replay is logged as a new attempt (which keeps a copy
+    of its own if refused again). Nothing when another replay dropped it first."""
+    db.session.execute(delete(ReplayCopy).where(ReplayCopy.delivery_id == delivery_id))

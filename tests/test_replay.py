@@ -1,12 +1,17 @@
 """Replaying refused deliveries from an integration's log: through the same verification,
 with today's secret, as a new attempt that stays idempotent; bounded copies; who may."""
 import json
+from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
+import runtime
 from extensions import db
-from ledger import accounts, replay
-from models import Delivery, Network, Purchase, ReplayCopy
+from ledger import accounts, ingest, integrations, replay
+from models import Delivery, Integration, Network, Purchase, ReplayCopy
+from models.base import utcnow
+from providers import custom
 from tests.notify_helpers import TEBEX_SECRET, connect_tebex, post_tebex, tebex_payment
 from tests.store_helpers import connect
 
@@ -129,3 +134,52 @@ def test_a_delivery_that_did_not_fail_cannot_be_replayed(app, logged_in, server)
     with app.app_context():
         accepted_id = db.session.scalar(select(Delivery.id))
     assert logged_in.post(f"{log_url(server)}/{accepted_id}/replay").status_code == 404
+
+
+def _refused_custom_delivery(app, logged_in, server, days_ago: int) -> int:
+    """A Custom purchase without a timestamp, signed with a secret Tally does not have, sent
+    ``days_ago``; the refused delivery's id."""
+    connect(app, server.id, "custom", secret="the-secret-tally-has")
+    body = json.dumps({"transaction_id": "cx-1", "username": "Notch", "amount": 5,
+                       "currency": "EUR"}).encode()
+    response = logged_in.post(f"/api/webhooks/custom?projectId={server.project_id}", data=body,
+                              headers={"X-Signature": custom.sign(body, "the-checkout-s-secret"),
+                                       "Content-Type": "application/json"})
+    assert response.status_code == 401
+    with app.app_context():
+        delivery = db.session.scalars(select(Delivery)).one()
+        delivery.received_at = utcnow() - timedelta(days=days_ago)
+        integration = db.session.scalars(select(Integration)).one()
+        integrations.regenerate(integration, runtime.secret_box(), "the-checkout-s-secret")
+        db.session.commit()
+        return delivery.id
+
+
+def test_a_replayed_purchase_without_a_time_is_dated_when_the_store_sent_it(app, logged_in,
+                                                                            server):
+    refused_id = _refused_custom_delivery(app, logged_in, server, days_ago=3)
+    replayed = logged_in.post(f"{log_url(server, 'custom')}/{refused_id}/replay",
+                              follow_redirects=True)
+    assert b"200 accepted" in replayed.data
+    with app.app_context():
+        sent = db.session.get(Delivery, refused_id).received_at
+        purchase = db.session.scalars(select(Purchase)).one()
+        assert purchase.purchased_at == sent  # not the time of the replay
+        assert utcnow() - purchase.purchased_at > timedelta(days=2)
+
+
+def test_a_replay_that_fails_unexpectedly_keeps_the_copy(app, logged_in, server, monkeypatch):
+    refused_id = _refused_custom_delivery(app, logged_in, server, days_ago=0)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the pipeline broke")
+
+    monkeypatch.setattr(ingest, "receive", broken)
+    with pytest.raises(RuntimeError):
+        logged_in.post(f"{log_url(server, 'custom')}/{refused_id}/replay")
+    with app.app_context():
+        assert replay.replayable(server.id, "custom") == {refused_id: "copy"}
+    monkeypatch.undo()
+    assert b"200 accepted" in logged_in.post(f"{log_url(server, 'custom')}/{refused_id}/replay",
+                                             follow_redirects=True).data
+    assert purchase_count(app) == 1
