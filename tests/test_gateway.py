@@ -231,6 +231,16 @@ def test_paid_callback_alone_records_the_purchase_once(app, client, server, conn
     assert counts(app)["Purchase"] == 1
 
 
+def test_pending_and_paid_are_announced_once_each(app, client, server, connected):
+    from tests.notify_helpers import outbox_kinds
+    for _ in range(2):  # a copy of each callback announces nothing more
+        callback(client, server.project_id, payload(username="Steve"))
+    assert outbox_kinds(app) == ["payment.pending"]
+    for _ in range(2):
+        callback(client, server.project_id, payload("PAID", username="Steve"))
+    assert sorted(outbox_kinds(app)) == ["payment.paid", "payment.pending", "purchase.accepted"]
+
+
 def test_paid_after_charge_back_is_booked_net_of_it(app, client, server, connected):
     callback(client, server.project_id, payload())
     assert callback(client, server.project_id, payload("CHARGE-BACK")).json == {"success": True}

@@ -254,6 +254,17 @@ def test_a_receiver_slower_than_the_timeout_is_a_failed_try(fake):
     assert "timed out" in outcome.error
 
 
+def test_retries_back_off_exponentially_up_to_an_hour_with_jitter(monkeypatch):
+    monkeypatch.setattr(sending.random, "uniform", lambda low, high: low)
+    low = [sending.backoff(n).total_seconds() for n in (0, 1, 2, 3, 10, 11, 50)]
+    monkeypatch.setattr(sending.random, "uniform", lambda low, high: high)
+    high = [sending.backoff(n).total_seconds() for n in (1, 11)]
+    assert low == [2.5, 2.5, 5, 10, 1280, 1800, 1800]  # 5 s doubling to 3,600 s, times 0.5
+    assert high == [7.5, 5400]  # times 1.5
+    monkeypatch.undo()
+    assert len({sending.backoff(3) for _ in range(20)}) > 1  # spread out
+
+
 # ---- The owner's endpoint ------------------------------------------------------------------------
 
 def test_an_endpoint_gets_standard_webhooks_signed_json(app, logged_in, network, server, fake):

@@ -7,6 +7,7 @@ from events import PayloadError
 from extensions import db
 from models import Purchase, StoreEvent
 from providers import tebex
+from tests.notify_helpers import outbox_kinds
 from tests.store_helpers import NOTHING, add_creator, connect, counts, last_delivery
 
 SECRET = "tbx-secret-5f2a"
@@ -130,6 +131,7 @@ def test_disputes(app, client, server):
         kinds = db.session.scalars(db.select(StoreEvent.detail)).all()
         assert kinds == [{"type": "payment.dispute.opened",
                           "transaction_id": "tbx-26929122a56954-d1b2c9"}]
+    assert outbox_kinds(app) == ["purchase.accepted", "purchase.charged_back"]  # once
 
 
 def test_dispute_won_changes_nothing(app, client, server):

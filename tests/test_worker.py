@@ -173,6 +173,29 @@ def test_a_delivery_that_fails_to_apply_is_retried_kept_and_replayed(
     assert outbox_kinds(app) == ["purchase.accepted", "purchase.accepted"]
 
 
+def test_an_event_is_written_with_its_change_or_not_at_all(app, logged_in, server, monkeypatch):
+    """The apply fails after the purchase's event was written: both are rolled back, so
+    nothing is announced that was not committed; once fixed, one purchase and one event."""
+    connect_tebex(app, server.id)
+    real = outbox.emit
+
+    def emit_then_fail(*args, **kwargs):
+        real(*args, **kwargs)
+        raise RuntimeError("failed after the event was written")
+
+    monkeypatch.setattr(outbox, "emit", emit_then_fail)
+    post_tebex(logged_in, server.project_id, tebex_payment(1))
+    work(app)
+    with app.app_context():
+        assert db.session.scalar(select(Delivery.apply_state)) == FAILED
+    assert (count(app, OutboxEvent), count(app, Purchase)) == (0, 0)
+
+    monkeypatch.setattr(outbox, "emit", real)
+    logged_in.post(f"/servers/{server.id}/integrations/tebex/deliveries/replay")
+    work(app)
+    assert (count(app, OutboxEvent), count(app, Purchase)) == (1, 1)
+
+
 def _ingest_status(app) -> str:
     result = app.test_cli_runner().invoke(args=["ingest", "status", "--json"])
     assert result.exit_code == 0, result.output
