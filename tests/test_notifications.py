@@ -488,9 +488,12 @@ def test_a_failed_test_says_why(app, logged_in, network, fake):
 def test_the_cli_adds_lists_and_tests(app, runner, network, server, fake):
     url = fake.base + HOOK_PATH
     result = runner.invoke(args=["notifications", "discord", str(network), url, "--server",
-                                 server.project_id, "--min-amount", "5 EUR", "--json"])
+                                 server.project_id, "--min-amount", "5 EUR",
+                                 "--template", "{player} bought {items}", "--json"])
     assert result.exit_code == 0, result.output
     added = json.loads(result.output)
+    with app.app_context():
+        assert db.session.get(DiscordAlert, added["id"]).template == "{player} bought {items}"
     assert added["channel"].startswith("127.0.0.1/") and "s3cr3t" not in result.output
     assert (added["servers"], added["min_amount"]) == ([server.id], "5.00 EUR")
 
