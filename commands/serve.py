@@ -6,6 +6,7 @@ from flask.globals import app_ctx
 from flask_migrate import upgrade
 from gunicorn.app.base import BaseApplication
 
+import worker
 from extensions import db
 
 
@@ -58,9 +59,11 @@ class _Gunicorn(BaseApplication):
         """Runs in each worker after the fork. The CLI ran this command inside an app context,
         and the worker inherits it; Flask would then reuse that one context, and its ``g``,
         for every request instead of giving each its own, so one visitor's logged-in user
-        and CSRF token would be served to the next. Leave it first."""
+        and CSRF token would be served to the next. Leave it first. Then start the embedded
+        worker, so a backlog left before a restart is worked without waiting for a request."""
         while has_app_context():
             app_ctx._get_current_object().pop()
+        worker.start_embedded(self.application)
         return self.application
 
 

@@ -61,3 +61,13 @@ def test_each_visitor_logs_in_as_themselves(served):
     networks = second.open("/networks/")[1]
     assert "Net of second@example.com" in networks and "first@example.com" not in networks
     assert "Net of first@example.com" in first.open("/networks/")[1]
+
+
+def test_gunicorn_loading_the_app_starts_the_embedded_worker(app, monkeypatch):
+    """In each of `flask serve`'s processes, so a backlog left before a restart does not wait
+    for the first request."""
+    from commands import serve
+    started = []
+    monkeypatch.setattr(serve.worker, "start_embedded", started.append)
+    assert serve._Gunicorn(app, "127.0.0.1", 0, 1, 1).load() is app
+    assert started == [app]

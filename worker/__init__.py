@@ -3,8 +3,9 @@ owners' endpoints), runs jobs (recounts after deletes) and periodic upkeep (prun
 silent integrations). It owns its transactions, as views and commands do.
 
 Embedded (TALLY_WORKER=embedded, the default): a thread in every process that serves
-requests, started by the first request; only the holder of the database lease works, and
-another process takes over when the holder dies. `flask worker` runs the same loop in a
+requests, started as `flask serve`'s gunicorn loads the app (else by the first request);
+only the holder of the database lease works, and another process takes over when the
+holder dies. `flask worker` runs the same loop in a
 process of its own (give the web processes TALLY_WORKER=off then). On PostgreSQL several
 workers share the sending (FOR UPDATE SKIP LOCKED); applying and upkeep stay with the lease
 holder, so deliveries are applied in the order they were received.
@@ -23,12 +24,13 @@ _lock = threading.Lock()
 
 
 def init_app(app) -> None:
-    app.before_request(lambda: _start_embedded(app))
+    app.before_request(lambda: start_embedded(app))
     app.after_request(_work_inline)
 
 
-def _start_embedded(app) -> None:
-    """The embedded worker: one daemon thread per process, from its first request on."""
+def start_embedded(app) -> None:
+    """The embedded worker: one daemon thread per process, from when `flask serve`'s gunicorn
+    loads the app (commands/serve.py) or its first request on, whichever comes first."""
     import os
 
     if app.config["WORKER"] != "embedded" or os.getpid() in _started:
