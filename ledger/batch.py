@@ -10,6 +10,9 @@ Inside ``batched(conn)`` (ledger.receipts.apply_waiting), instead of a statement
 * ``collect(function, item)`` — items that need a set-based write (ledger.rollups' buyers) are
   handed to ``function(conn, items)`` once, before the sums are written.
 
+A reversal first writes the plain inserts made so far (``write_inserts``), so it sees the
+items of a purchase earlier in the same batch, and its event follows that purchase's.
+
 Outside a batch each of these writes at once, so the webhook-free paths (the plugin's
 fallback purchases, owners' corrections, tests) behave as before. Nothing is written when the
 block raises: the caller's savepoint is rolled back then, and the applier retries one delivery
@@ -27,6 +30,11 @@ class Batch:
         self.inserts: dict[object, list[dict]] = {}
         self.collected: dict[object, list] = {}
 
+    def write_inserts(self, conn) -> None:
+        for statement, rows in self.inserts.items():
+            statement.execute_many(conn, rows)
+        self.inserts.clear()
+
     def add(self, model, rows: list[dict]) -> None:
         measures, key_of = prepared.MEASURES[model], prepared.KEY[model]
         for row in rows:
@@ -39,8 +47,7 @@ class Batch:
                     total[name] += row[name]
 
     def write(self, conn) -> None:
-        for statement, rows in self.inserts.items():
-            statement.execute_many(conn, rows)
+        self.write_inserts(conn)
         for model in prepared.MEASURES:  # each table's rows in key order (see above)
             rows = sorted(((key, row) for (kind, key), row in self.sums.items() if kind is model),
                           key=lambda item: tuple(str(v) for v in item[0]))
@@ -67,6 +74,14 @@ def later(conn, statement, rows: list[dict]) -> None:
         statement.execute_many(conn, rows)
     else:
         batch.inserts.setdefault(statement, []).extend(rows)
+
+
+def write_inserts(conn) -> None:
+    """In a batch, write its plain inserts so far now: a reversal that follows its purchase
+    in the same batch reads the purchase's items (for its outbox event)."""
+    batch = _current.get()
+    if batch is not None:
+        batch.write_inserts(conn)
 
 
 def collect(conn, function, item) -> None:

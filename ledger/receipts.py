@@ -178,11 +178,13 @@ def _purchase(server, store, event, delivery) -> bool:
 
 
 def _reversal(server, store, event, delivery) -> Handled:
+    batch.write_inserts(delivery.conn)  # the purchase may be earlier in this batch
     changed, note = reversals.reverse_by_transaction(server, store, event)
     return Handled(ACCEPTED if changed else IGNORED if note else DUPLICATE, note=note)
 
 
 def _matched_reversal(server, store, event, delivery) -> Handled:
+    batch.write_inserts(delivery.conn)
     changed, note = reversals.reverse_by_match(server, store, event, delivery.id)
     return Handled(ACCEPTED if changed else DUPLICATE, note=note)
 

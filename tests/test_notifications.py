@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 
 import runtime
 from extensions import db
-from ledger import accounts, alerts, fanout, messages, outbox, sending
+from ledger import accounts, alerts, fanout, messages, outbox, receipts, sending
 from ledger.alerts import AlertError, check_discord_url, hint
 from ledger.campaigns import create_campaign
 from ledger.servers import create_server
@@ -424,6 +424,23 @@ def test_a_refund_alert_says_refunded_and_names_the_purchase_s_items_and_attribu
     assert {key: event["data"][key] for key in ("amount", "items", "campaign", "creator")} == {
         "amount": "12.50", "items": [{"name": "VIP", "quantity": 1}], "campaign": "YouTube",
         "creator": "Steve"}
+
+
+def test_a_refund_applied_in_the_same_batch_as_its_purchase_names_its_items(
+        app, logged_in, network, server, fake):
+    app.config["WORK_INLINE"] = False  # both wait, then one batch applies them
+    add_discord(logged_in, network, fake.base + HOOK_PATH, topics=["purchases", "reversals"])
+    connect_tebex(app, server.id)
+    for kind in ("payment.completed", "payment.refunded"):
+        assert post_tebex(logged_in, server.project_id, tebex_payment(1, kind=kind)).json == \
+            {"status": "accepted"}
+    with app.app_context():
+        assert receipts.apply_waiting() == 2
+        db.session.commit()
+    assert outbox_kinds(app) == ["purchase.accepted", "purchase.refunded"]
+    work(app)
+    described = [e["description"] for b in fake.json_bodies() for e in b["embeds"]]
+    assert [d.split(" for ")[1].split(" on ")[0] for d in described] == ["1 × VIP", "1 × VIP"]
 
 
 def test_an_owner_s_own_template_is_used_for_refunds_as_written():
