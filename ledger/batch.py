@@ -11,7 +11,7 @@ Inside ``batched(conn)`` (ledger.receipts.apply_waiting), instead of a statement
   handed to ``function(conn, items)`` once, before the sums are written.
 
 A reversal first writes the plain inserts made so far (``write_inserts``), so it sees the
-items of a purchase earlier in the same batch, and its event follows that purchase's.
+items of a purchase earlier in the same batch (its outbox event names them).
 
 Outside a batch each of these writes at once, so the webhook-free paths (the plugin's
 fallback purchases, owners' corrections, tests) behave as before. Nothing is written when the
