@@ -11,7 +11,8 @@ import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete as delete_rows
+from sqlalchemy import select, update
 
 from extensions import db
 from ledger import messages, outbox
@@ -19,7 +20,7 @@ from ledger.crypto import SecretBox
 from models import DiscordAlert, OutboxEvent, Send, WebhookEndpoint
 from models.base import utcnow
 from models.notification import FAILING, PURCHASES, REVERSALS, TOPICS
-from models.outbox import DISCORD, SENDING
+from models.outbox import DISCORD, FAILED, PENDING, SENDING, WEBHOOK
 from money import currency_code, parse_amount
 
 DISCORD_HOSTS = ("discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com")
@@ -160,8 +161,21 @@ def recent_sends(target: str, target_id: int, limit: int = 50) -> list[Send]:
 
 
 def delete(obj) -> None:
+    """Remove an alert or endpoint with its sends (its log): none is left to retry, and none
+    can turn up under a destination that later gets the same id (SQLite reuses the highest)."""
+    target = DISCORD if isinstance(obj, DiscordAlert) else WEBHOOK
+    db.session.execute(delete_rows(Send).where(Send.target == target, Send.target_id == obj.id)
+                       .execution_options(synchronize_session=False))
     db.session.delete(obj)
     db.session.flush()
+
+
+def settle_test(send_id: int) -> None:
+    """A test message is tried once: one that was not accepted is failed, not retried (it
+    would reach a corrected URL later, or post the test again and again)."""
+    db.session.execute(update(Send).where(Send.id == send_id, Send.status == PENDING)
+                       .values(status=FAILED)
+                       .execution_options(synchronize_session=False))
 
 
 TEST = "test"

@@ -7,7 +7,8 @@ The worker claims due sends (``claim``, a short transaction), reads what to post
 the lock (SEND_LOCK_SECONDS) runs out, then another worker sends them again, so receivers
 may see an event twice and deduplicate on its id (the webhook-id header, the event id in the
 body). A live worker stops posting before its lock runs out (``release``). Discord's
-429 ``retry_after`` is honoured for every pending send to that webhook. A send that keeps
+429 ``retry_after`` is honoured for every pending send to that webhook, and a destination
+that does not answer (or answers 5xx) is held the same way until its next try. A send that keeps
 failing is retried with exponential backoff and jitter for ``GIVE_UP``, then marked failed.
 """
 import json
@@ -152,28 +153,35 @@ def _retry_after(exc: urllib.error.HTTPError, body: str) -> float | None:
         return 1.0
 
 
-def record(batch: Batch, outcome: Outcome) -> None:
-    """Note how the batch went on each of its sends. Flushes; the caller commits."""
-    now = utcnow()
+def record(batch: Batch, outcome: Outcome) -> float | None:
+    """Note how the batch went on each of its sends. When the destination is rate limited
+    (429) or did not answer well (no answer, or a 5xx), its other waiting sends are held
+    until this batch's next try, so one dead endpoint costs a timeout per try, not per send,
+    and other destinations' sends are not held up behind it. Returns those seconds, or None.
+    Flushes; the caller commits."""
+    now, until = utcnow(), None
     for send in db.session.scalars(select(Send).where(Send.id.in_(batch.send_ids))):
         send.response_code, send.locked_until = outcome.code, None
         send.response_excerpt, send.error = outcome.excerpt, outcome.error
         if outcome.ok:
             send.status, send.sent_at = SENT, now
-        elif now - send.created_at >= GIVE_UP:
+        elif now - send.created_at >= GIVE_UP or not batch.url:  # given up, or deleted
             send.status = FAILED
         else:
             send.status = PENDING
             send.next_attempt_at = now + (timedelta(seconds=outcome.retry_after)
                                           if outcome.retry_after else backoff(send.attempts))
-    if outcome.retry_after:  # the whole webhook is rate limited: hold its other sends too
-        db.session.execute(update(Send).where(
-            Send.target == batch.target, Send.target_id == batch.target_id,
-            Send.status == PENDING, Send.next_attempt_at < now + timedelta(
-                seconds=outcome.retry_after))
-            .values(next_attempt_at=now + timedelta(seconds=outcome.retry_after))
-            .execution_options(synchronize_session=False))
+            until = min(until or send.next_attempt_at, send.next_attempt_at)
+    unwell = outcome.retry_after or (not outcome.ok and (outcome.code or 500) >= 500)
+    if until is None or not unwell:
+        db.session.flush()
+        return None
+    db.session.execute(update(Send).where(
+        Send.target == batch.target, Send.target_id == batch.target_id,
+        Send.status == PENDING, Send.next_attempt_at < until)
+        .values(next_attempt_at=until).execution_options(synchronize_session=False))
     db.session.flush()
+    return (until - now).total_seconds()
 
 
 def release(send_ids: list[int], wait: timedelta = timedelta(0)) -> None:

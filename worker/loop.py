@@ -124,14 +124,15 @@ def send_test(alert, box, config) -> Send:
     send_id = alerts.test_send(alert)
     db.session.commit()
     deliver([send_id], box, config)
+    _write(alerts.settle_test, send_id)
     return db.session.get(Send, send_id)
 
 
 def deliver(send_ids: list[int], box, config) -> int:
     """Post claimed sends and record how each went: no transaction is open while a receiver
     answers. Sends whose turn would come after the claim's lock could run out are given
-    back, so no other worker sends them at the same time; so are those to a webhook that
-    answered 429, until its retry_after. Also what "Send test" uses. Commits; how many
+    back, so no other worker sends them at the same time; so are those to a destination
+    that answered 429 or did not answer, until its next try. Also what "Send test" uses. Commits; how many
     sends were posted."""
     if not send_ids:
         return 0
@@ -144,15 +145,15 @@ def deliver(send_ids: list[int], box, config) -> int:
             _write(sending.release, [i for b in batches[done:] for i in b.send_ids])
             break
         wait = limited.get((batch.target, batch.target_id))
-        if wait is not None:  # the same webhook's next batch waits out its rate limit too
+        if wait is not None:  # held (a 429, or no answer): its next batches wait too
             _write(sending.release, batch.send_ids, timedelta(seconds=wait))
             continue
         outcome = sending.post(batch, config["OUTBOUND_TIMEOUT"],
                                config["OUTBOUND_ALLOW_PRIVATE"])
-        _write(sending.record, batch, outcome)
+        held = _write(sending.record, batch, outcome)
         posted += len(batch.send_ids)
-        if outcome.retry_after:
-            limited[(batch.target, batch.target_id)] = outcome.retry_after
+        if held:
+            limited[(batch.target, batch.target_id)] = held
     return posted
 
 
