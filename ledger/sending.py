@@ -16,7 +16,7 @@ import random
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from standardwebhooks import Webhook
@@ -45,6 +45,9 @@ class Batch:
     body: bytes
     headers: dict
     embeds: list = field(default_factory=list)  # Discord: the message's embeds
+    # The claim's lock on its sends: record and release change them only while it is still
+    # this claim's (a worker whose lock ran out finds another worker's claim and leaves it).
+    locked_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -79,13 +82,15 @@ def batches(send_ids: list[int], box: SecretBox) -> list[Batch]:
         if send.target == DISCORD:
             alert = db.session.get(DiscordAlert, send.target_id)
             if alert is None:
-                result.append(Batch([send.id], send.target, send.target_id, "", b"", {}))
+                result.append(Batch([send.id], send.target, send.target_id, "", b"", {},
+                                    locked_until=send.locked_until))
                 continue
             batch = open_discord.get(alert.id)
             if batch is None or _full(batch, send.body):
                 batch = open_discord[alert.id] = Batch(
                     [], DISCORD, alert.id, box.decrypt(alert.url_encrypted), b"",
-                    {"Content-Type": "application/json", "User-Agent": USER_AGENT})
+                    {"Content-Type": "application/json", "User-Agent": USER_AGENT},
+                    locked_until=send.locked_until)
                 result.append(batch)
             batch.send_ids.append(send.id)
             batch.embeds.append(send.body)
@@ -106,14 +111,15 @@ def _full(batch: Batch, embed: dict) -> bool:
 def _webhook(send: Send, box: SecretBox) -> Batch:
     endpoint = db.session.get(WebhookEndpoint, send.target_id)
     if endpoint is None:
-        return Batch([send.id], send.target, send.target_id, "", b"", {})
+        return Batch([send.id], send.target, send.target_id, "", b"", {},
+                     locked_until=send.locked_until)
     body = json.dumps(send.body, separators=(",", ":"))
     now = utcnow()
     signature = Webhook(box.decrypt(endpoint.secret_encrypted)).sign(send.body["id"], now, body)
     return Batch([send.id], send.target, endpoint.id, endpoint.url, body.encode(), {
         "Content-Type": "application/json", "User-Agent": USER_AGENT,
         "webhook-id": send.body["id"], "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": signature})
+        "webhook-signature": signature}, locked_until=send.locked_until)
 
 
 def post(batch: Batch, timeout: float, allow_private: bool) -> Outcome:
@@ -160,7 +166,8 @@ def record(batch: Batch, outcome: Outcome) -> float | None:
     and other destinations' sends are not held up behind it. Returns those seconds, or None.
     Flushes; the caller commits."""
     now, until = utcnow(), None
-    for send in db.session.scalars(select(Send).where(Send.id.in_(batch.send_ids))):
+    for send in db.session.scalars(select(Send).where(Send.id.in_(batch.send_ids),
+                                                      *_still_claimed(batch.locked_until))):
         send.response_code, send.locked_until = outcome.code, None
         send.response_excerpt, send.error = outcome.excerpt, outcome.error
         if outcome.ok:
@@ -184,14 +191,24 @@ def record(batch: Batch, outcome: Outcome) -> float | None:
     return (until - now).total_seconds()
 
 
-def release(send_ids: list[int], wait: timedelta = timedelta(0)) -> None:
+def release(send_ids: list[int], wait: timedelta = timedelta(0),
+            locked_until: datetime | None = None) -> None:
     """Give claimed sends back unsent, due again after ``wait``: the claim's time ran out
-    before their turn, or their webhook answered an earlier batch with a 429."""
-    db.session.execute(update(Send).where(Send.id.in_(send_ids), Send.status == SENDING)
+    before their turn, or their destination was held by an earlier batch. Only while they
+    are still this claim's (``locked_until``, see Batch)."""
+    db.session.execute(update(Send).where(Send.id.in_(send_ids), *_still_claimed(locked_until))
                        .values(status=PENDING, locked_until=None,
                                next_attempt_at=utcnow() + wait, attempts=Send.attempts - 1)
                        .execution_options(synchronize_session=False))
     db.session.flush()
+
+
+def _still_claimed(locked_until: datetime | None) -> tuple:
+    """Conditions that a send is still claimed by the claim that locked it until
+    ``locked_until`` (just "sending" when not known)."""
+    if locked_until is None:
+        return (Send.status == SENDING,)
+    return Send.status == SENDING, Send.locked_until == locked_until
 
 
 def backoff(attempts: int) -> timedelta:

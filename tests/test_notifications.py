@@ -368,6 +368,33 @@ def test_a_destination_that_does_not_answer_does_not_hold_up_the_others(
     assert sum(s.attempts for s in webhook_sends) == 1
 
 
+def test_a_worker_whose_lock_ran_out_leaves_the_next_claim_alone(
+        app, logged_in, network, server, fake):
+    """Worker 1 claims and is slow; its lock runs out and worker 2 claims the send again.
+    Worker 1's late record and release must not touch worker 2's claim."""
+    add_discord(logged_in, network, fake.base + HOOK_PATH)
+    connect_tebex(app, server.id)
+    post_tebex(logged_in, server.project_id, tebex_payment(1))
+    with app.app_context():
+        fanout.fan_out()
+        first = sending.batches(sending.claim(60), runtime.secret_box())
+        db.session.execute(db.update(Send).values(locked_until=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+        second = sending.batches(sending.claim(60), runtime.secret_box())
+        db.session.commit()
+        assert [b.send_ids for b in second] == [b.send_ids for b in first]
+
+        sending.record(first[0], sending.Outcome(False, 500, "", "HTTP 500"))
+        sending.release(first[0].send_ids, timedelta(0), first[0].locked_until)
+        db.session.commit()
+        send = db.session.scalars(db.select(Send)).one()
+        assert (send.status, send.attempts, send.response_code) == ("sending", 2, None)
+
+        sending.record(second[0], sending.Outcome(True, 204, "", None))
+        db.session.commit()
+        assert db.session.scalars(db.select(Send)).one().status == "sent"
+
+
 def test_a_failed_test_message_is_not_retried(app, logged_in, network, fake):
     add_discord(logged_in, network, fake.base + HOOK_PATH)
     fake.default = (404, {"message": "Unknown Webhook", "code": 10015})

@@ -142,11 +142,12 @@ def deliver(send_ids: list[int], box, config) -> int:
     posted, limited = 0, {}  # (target, target_id): the seconds its 429 asked to wait
     for done, batch in enumerate(batches):
         if done and time.monotonic() > deadline:
-            _write(sending.release, [i for b in batches[done:] for i in b.send_ids])
+            for rest in batches[done:]:
+                _write(sending.release, rest.send_ids, timedelta(0), rest.locked_until)
             break
         wait = limited.get((batch.target, batch.target_id))
         if wait is not None:  # held (a 429, or no answer): its next batches wait too
-            _write(sending.release, batch.send_ids, timedelta(seconds=wait))
+            _write(sending.release, batch.send_ids, timedelta(seconds=wait), batch.locked_until)
             continue
         outcome = sending.post(batch, config["OUTBOUND_TIMEOUT"],
                                config["OUTBOUND_ALLOW_PRIVATE"])
