@@ -80,18 +80,27 @@ def _alert_wants(alert: DiscordAlert, event, rates) -> bool:
 
 
 def _at_least(alert: DiscordAlert, data: dict, rates) -> bool:
-    """The alert's minimum amount: compared in its own currency, or in the Network's display
-    currency through its exchange rates; an amount that cannot be compared is sent."""
+    """The alert's minimum amount: compared in its own currency, or, for an event in another
+    one, with both in the Network's display currency through its exchange rates; an amount
+    that cannot be compared is sent."""
     amount, currency = data.get("amount_minor"), data.get("currency")
     if alert.min_amount_minor is None or amount is None:
         return True
     if currency == alert.min_currency:
         return amount >= alert.min_amount_minor
+    value, minimum = _in_display(amount, currency, rates), \
+        _in_display(alert.min_amount_minor, alert.min_currency, rates)
+    return value is None or minimum is None or value >= minimum
+
+
+def _in_display(amount: int, currency: str | None, rates) -> int | None:
+    """``amount`` in the display currency, or None when there is none or no rate for it."""
     display, known = rates
-    if alert.min_currency == display and currency in known:
-        return exchange_rates.convert(amount, currency, known[currency], display) \
-            >= alert.min_amount_minor
-    return True
+    if display is not None and currency == display:
+        return amount
+    if display is not None and currency in known:
+        return exchange_rates.convert(amount, currency, known[currency], display)
+    return None
 
 
 def _names(events: list) -> dict:

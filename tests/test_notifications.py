@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,7 +15,8 @@ from werkzeug.serving import make_server
 
 import runtime
 from extensions import db
-from ledger import accounts, alerts, fanout, messages, outbox, receipts, sending
+from ledger import (accounts, alerts, exchange_rates, fanout, messages, outbox, receipts,
+                    sending)
 from ledger.alerts import AlertError, check_discord_url, hint
 from ledger.campaigns import create_campaign
 from ledger.servers import create_server
@@ -535,6 +537,24 @@ def test_an_owner_s_own_template_is_used_for_refunds_as_written():
     embed = messages.discord_embed("{player}: {amount}", "purchase.refunded", refund, {},
                                    utcnow())
     assert embed["description"] == "Notch: 5.00"
+
+
+def test_a_minimum_in_another_currency_is_compared_through_the_exchange_rates(
+        app, logged_in, network, server, fake):
+    """A 10 GBP minimum, display currency EUR, 1 GBP = 1.20 EUR: 11.00 EUR is below it, 12.50
+    EUR is not; USD has no rate, so a USD purchase cannot be compared and is sent."""
+    with app.app_context():
+        exchange_rates.set_display_currency(db.session.get(Network, network), "EUR")
+        exchange_rates.set_rate(network, "GBP", Decimal("1.2"))
+        db.session.commit()
+    add_discord(logged_in, network, fake.base + HOOK_PATH, min_amount="10", min_currency="GBP")
+    connect_tebex(app, server.id)
+    post_tebex(logged_in, server.project_id, tebex_payment(1, amount=11))
+    post_tebex(logged_in, server.project_id, tebex_payment(2, amount=12.5))
+    post_tebex(logged_in, server.project_id, tebex_payment(3, amount=1, currency="USD"))
+    work(app)
+    described = [e["description"] for b in fake.json_bodies() for e in b["embeds"]]
+    assert [d.split("**")[3] for d in described] == ["12.50 EUR", "1.00 USD"]
 
 
 def test_the_template_fills_placeholders_and_evaluates_nothing_else():
