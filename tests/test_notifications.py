@@ -609,6 +609,38 @@ def test_a_failed_test_says_why(app, logged_in, network, fake):
     assert b"was not accepted: HTTP 404" in response.data
 
 
+def test_another_network_s_alert_and_endpoint_are_404_under_one_s_own_network(
+        app, logged_in, network, other_network, fake):
+    """Their ids under our own Network's URLs: every page and action is a 404, and nothing of
+    theirs changes or is sent."""
+    with app.app_context():
+        box = runtime.secret_box()
+        alert = DiscordAlert(network_id=other_network.id, url_encrypted=box.encrypt(
+            fake.base + HOOK_PATH), url_hint="127.0.0.1/…/1234567890", topics=["purchases"],
+            template="Theirs")
+        endpoint = WebhookEndpoint(network_id=other_network.id, url=fake.base + "/theirs",
+                                   secret_encrypted=box.encrypt("whsec_theirs"),
+                                   topics=["purchase.accepted"])
+        db.session.add_all([alert, endpoint])
+        db.session.commit()
+        alert_id, endpoint_id = alert.id, endpoint.id
+    base = f"/networks/{network}/notifications"
+    for method, path in [("post", f"/discord/{alert_id}"), ("post", f"/discord/{alert_id}/test"),
+                         ("post", f"/discord/{alert_id}/delete"),
+                         ("get", f"/discord/{alert_id}/log"),
+                         ("post", f"/webhooks/{endpoint_id}/rotate"),
+                         ("post", f"/webhooks/{endpoint_id}/delete"),
+                         ("get", f"/webhooks/{endpoint_id}/log")]:
+        response = getattr(logged_in, method)(base + path, data={"url": "", "topics": []})
+        assert response.status_code == 404, (method, path, response.status_code)
+        assert b"Theirs" not in response.data and b"whsec_" not in response.data
+    with app.app_context():
+        assert db.session.get(DiscordAlert, alert_id).template == "Theirs"
+        assert runtime.secret_box().decrypt(
+            db.session.get(WebhookEndpoint, endpoint_id).secret_encrypted) == "whsec_theirs"
+    assert fake.requests == []
+
+
 def test_the_cli_adds_lists_and_tests(app, runner, network, server, fake):
     url = fake.base + HOOK_PATH
     result = runner.invoke(args=["notifications", "discord", str(network), url, "--server",
