@@ -91,7 +91,8 @@ def log(network_id: int, target: str, target_id: int):
     model, _ = DESTINATIONS.get(target) or abort(404)
     destination = object_in_network_or_404(model, target_id, network.id)
     return render_template("notifications/log.html", network=network, target=target,
-                           destination=destination, sends=alerts.recent_sends(target, target_id))
+                           destination=destination, page=alerts.sends_page(
+                               target, target_id, request.args.get("page", 1, type=int)))
 
 
 def _save_discord(network, alert, message: str):

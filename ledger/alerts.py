@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from extensions import db
 from ledger import messages, outbox
 from ledger.crypto import SecretBox
+from ledger.deliveries import Page, paged
 from models import DiscordAlert, OutboxEvent, Send, WebhookEndpoint
 from models.base import utcnow
 from models.notification import FAILING, PURCHASES, REVERSALS, TOPICS
@@ -154,10 +155,9 @@ def of_network(model, network_id: int) -> list:
                                    .order_by(model.id)))
 
 
-def recent_sends(target: str, target_id: int, limit: int = 50) -> list[Send]:
-    """A destination's latest sends, newest first: its delivery log."""
-    return list(db.session.scalars(select(Send).filter_by(target=target, target_id=target_id)
-                                   .order_by(Send.id.desc()).limit(limit)))
+def sends_page(target: str, target_id: int, number: int = 1) -> Page:
+    """A page of a destination's sends, newest first: its delivery log."""
+    return paged(Send, (Send.target == target, Send.target_id == target_id), number)
 
 
 def delete(obj) -> None:

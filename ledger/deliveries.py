@@ -45,12 +45,17 @@ class Page:
 
 def page(server_id: int, store: str, number: int = 1, per_page: int = PER_PAGE) -> Page:
     """Attempts for one Server and store, newest first."""
-    where = (Delivery.server_id == server_id, Delivery.store == store)
-    total = db.session.scalar(select(func.count(Delivery.id)).where(*where))
+    return paged(Delivery, (Delivery.server_id == server_id, Delivery.store == store), number,
+                 per_page)
+
+
+def paged(model, where: tuple, number: int, per_page: int = PER_PAGE) -> Page:
+    """Page ``number`` of ``model``'s rows matching ``where``, newest (highest id) first."""
+    total = db.session.scalar(select(func.count(model.id)).where(*where))
     number = max(1, number)
-    rows = db.session.scalars(select(Delivery).where(*where).order_by(Delivery.id.desc())
+    rows = db.session.scalars(select(model).where(*where).order_by(model.id.desc())
                               .limit(per_page).offset((number - 1) * per_page)).all()
-    return Page(rows, number, per_page, total)
+    return Page(list(rows), number, per_page, total)
 
 
 def prune_bodies(days: int, now: datetime | None = None) -> int:

@@ -641,6 +641,25 @@ def test_another_network_s_alert_and_endpoint_are_404_under_one_s_own_network(
     assert fake.requests == []
 
 
+def test_a_destination_s_log_pages_back_through_every_send(app, logged_in, network, fake):
+    add_discord(logged_in, network, fake.base + HOOK_PATH)
+    with app.app_context():
+        alert = db.session.scalars(db.select(DiscordAlert)).one()
+        for n in range(51):
+            event = OutboxEvent(uid=f"evt_page{n:03d}", network_id=network, kind="test",
+                                data={}, fanned_out_at=utcnow())
+            db.session.add(event)
+            db.session.flush()
+            db.session.add(Send(event_id=event.id, target="discord", target_id=alert.id,
+                                status="sent", attempts=1, body={}))
+        db.session.commit()
+        log = f"/networks/{network}/notifications/discord/{alert.id}/log"
+    first = logged_in.get(log).get_data(as_text=True)
+    assert "evt_page050" in first and "evt_page000" not in first and "Page 1 of 2" in first
+    second = logged_in.get(log + "?page=2").get_data(as_text=True)
+    assert "evt_page000" in second and "evt_page050" not in second and "← Newer" in second
+
+
 def test_the_cli_adds_lists_and_tests(app, runner, network, server, fake):
     url = fake.base + HOOK_PATH
     result = runner.invoke(args=["notifications", "discord", str(network), url, "--server",
