@@ -8,8 +8,9 @@ the lock (SEND_LOCK_SECONDS) runs out, then another worker sends them again, so 
 may see an event twice and deduplicate on its id (the webhook-id header, the event id in the
 body). A live worker stops posting before its lock runs out (``release``). Discord's
 429 ``retry_after`` is honoured for every pending send to that webhook, and a destination
-that does not answer (or answers 5xx) is held the same way until its next try. A send that keeps
-failing is retried with exponential backoff and jitter for ``GIVE_UP``, then marked failed.
+that does not answer (or answers 5xx) is held the same way until its next try. A send that
+keeps failing is retried with exponential backoff and jitter for ``GIVE_UP``, then marked
+failed.
 """
 import json
 import random

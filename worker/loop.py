@@ -132,8 +132,8 @@ def deliver(send_ids: list[int], box, config) -> int:
     """Post claimed sends and record how each went: no transaction is open while a receiver
     answers. Sends whose turn would come after the claim's lock could run out are given
     back, so no other worker sends them at the same time; so are those to a destination
-    that answered 429 or did not answer, until its next try. Also what "Send test" uses. Commits; how many
-    sends were posted."""
+    that answered 429 or did not answer, until its next try. Also what "Send test" uses.
+    Commits; how many sends were posted."""
     if not send_ids:
         return 0
     deadline = time.monotonic() + config["SEND_LOCK_SECONDS"] - config["OUTBOUND_TIMEOUT"]

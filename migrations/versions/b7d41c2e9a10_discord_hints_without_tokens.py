@@ -26,7 +26,8 @@ _SAFE = re.compile(r"[^/]*/…/\d+")
 
 
 def upgrade():
-    alerts = sa.table("discord_alerts", sa.column("id", sa.Integer), sa.column("url_hint", sa.String))
+    alerts = sa.table("discord_alerts", sa.column("id", sa.Integer),
+                      sa.column("url_hint", sa.String))
     conn = op.get_bind()
     for alert_id, hint in conn.execute(sa.select(alerts.c.id, alerts.c.url_hint)).all():
         if hint is not None and not _SAFE.fullmatch(hint):
