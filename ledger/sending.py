@@ -83,8 +83,7 @@ def batches(send_ids: list[int], box: SecretBox) -> list[Batch]:
         if send.target == DISCORD:
             alert = db.session.get(DiscordAlert, send.target_id)
             if alert is None:
-                result.append(Batch([send.id], send.target, send.target_id, "", b"", {},
-                                    locked_until=send.locked_until))
+                result.append(_gone(send))
                 continue
             batch = open_discord.get(alert.id)
             if batch is None or _full(batch, send.body):
@@ -104,6 +103,12 @@ def batches(send_ids: list[int], box: SecretBox) -> list[Batch]:
     return result
 
 
+def _gone(send: Send) -> Batch:
+    """A send whose destination was removed meanwhile: nothing to post (see post, record)."""
+    return Batch([send.id], send.target, send.target_id, "", b"", {},
+                 locked_until=send.locked_until)
+
+
 def _full(batch: Batch, embed: dict) -> bool:
     size = sum(len(json.dumps(e)) for e in batch.embeds) + len(json.dumps(embed))
     return len(batch.embeds) >= EMBEDS_PER_MESSAGE or size > MESSAGE_TEXT
@@ -112,8 +117,7 @@ def _full(batch: Batch, embed: dict) -> bool:
 def _webhook(send: Send, box: SecretBox) -> Batch:
     endpoint = db.session.get(WebhookEndpoint, send.target_id)
     if endpoint is None:
-        return Batch([send.id], send.target, send.target_id, "", b"", {},
-                     locked_until=send.locked_until)
+        return _gone(send)
     body = json.dumps(send.body, separators=(",", ":"))
     now = utcnow()
     signature = Webhook(box.decrypt(endpoint.secret_encrypted)).sign(send.body["id"], now, body)
@@ -192,8 +196,8 @@ def record(batch: Batch, outcome: Outcome) -> float | None:
     return (until - now).total_seconds()
 
 
-def release(send_ids: list[int], wait: timedelta = timedelta(0),
-            locked_until: datetime | None = None) -> None:
+def release(send_ids: list[int], locked_until: datetime,
+            wait: timedelta = timedelta(0)) -> None:
     """Give claimed sends back unsent, due again after ``wait``: the claim's time ran out
     before their turn, or their destination was held by an earlier batch. Only while they
     are still this claim's (``locked_until``, see Batch)."""
@@ -204,11 +208,9 @@ def release(send_ids: list[int], wait: timedelta = timedelta(0),
     db.session.flush()
 
 
-def _still_claimed(locked_until: datetime | None) -> tuple:
+def _still_claimed(locked_until: datetime) -> tuple:
     """Conditions that a send is still claimed by the claim that locked it until
-    ``locked_until`` (just "sending" when not known)."""
-    if locked_until is None:
-        return (Send.status == SENDING,)
+    ``locked_until``."""
     return Send.status == SENDING, Send.locked_until == locked_until
 
 

@@ -370,6 +370,24 @@ def test_a_destination_that_does_not_answer_does_not_hold_up_the_others(
     assert sum(s.attempts for s in webhook_sends) == 1
 
 
+def test_sends_whose_turn_would_outlast_the_claim_s_lock_are_given_back(
+        app, logged_in, network, server, fake):
+    app.config.update(SEND_LOCK_SECONDS=1, OUTBOUND_TIMEOUT=0.9)  # posting may last 0.1 s
+    fake.delay = 0.2
+    add_endpoint(logged_in, network, fake.base + "/tally")
+    connect_tebex(app, server.id)
+    for n in range(3):
+        post_tebex(logged_in, server.project_id, tebex_payment(n))
+    with app.app_context():
+        fanout.fan_out()
+        ids = sending.claim(1)
+        db.session.commit()
+        assert deliver(ids, runtime.secret_box(), app.config) == 1
+    assert len(fake.requests) == 1
+    assert sorted((s.status, s.attempts) for s in sends(app)) == [
+        ("pending", 0), ("pending", 0), ("sent", 1)]
+
+
 def test_a_worker_whose_lock_ran_out_leaves_the_next_claim_alone(
         app, logged_in, network, server, fake):
     """Worker 1 claims and is slow; its lock runs out and worker 2 claims the send again.
@@ -387,7 +405,7 @@ def test_a_worker_whose_lock_ran_out_leaves_the_next_claim_alone(
         assert [b.send_ids for b in second] == [b.send_ids for b in first]
 
         sending.record(first[0], sending.Outcome(False, 500, "", "HTTP 500"))
-        sending.release(first[0].send_ids, timedelta(0), first[0].locked_until)
+        sending.release(first[0].send_ids, first[0].locked_until)
         db.session.commit()
         send = db.session.scalars(db.select(Send)).one()
         assert (send.status, send.attempts, send.response_code) == ("sending", 2, None)

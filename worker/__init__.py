@@ -5,10 +5,10 @@ silent integrations). It owns its transactions, as views and commands do.
 Embedded (TALLY_WORKER=embedded, the default): a thread in every process that serves
 requests, started as `flask serve`'s gunicorn loads the app (else by the first request);
 only the holder of the database lease works, and another process takes over when the
-holder dies. `flask worker` runs the same loop in a
-process of its own (give the web processes TALLY_WORKER=off then). On PostgreSQL several
-workers share the sending (FOR UPDATE SKIP LOCKED); applying and upkeep stay with the lease
-holder, so deliveries are applied in the order they were received.
+holder dies. `flask worker` runs the same loop in a process of its own (give the web
+processes TALLY_WORKER=off then). On PostgreSQL several workers share the sending (FOR
+UPDATE SKIP LOCKED); applying and upkeep stay with the lease holder, so deliveries are
+applied in the order they were received.
 
 With WORK_INLINE (the tests) a request applies what it received and runs due jobs before it
 answers, so a test sees the result at once; nothing runs in the background.

@@ -139,15 +139,15 @@ def deliver(send_ids: list[int], box, config) -> int:
     deadline = time.monotonic() + config["SEND_LOCK_SECONDS"] - config["OUTBOUND_TIMEOUT"]
     batches = sending.batches(send_ids, box)
     db.session.commit()
-    posted, limited = 0, {}  # (target, target_id): the seconds its 429 asked to wait
+    posted, limited = 0, {}  # (target, target_id): seconds it is held (a 429, or no answer)
     for done, batch in enumerate(batches):
-        if done and time.monotonic() > deadline:
-            for rest in batches[done:]:
-                _write(sending.release, rest.send_ids, timedelta(0), rest.locked_until)
+        if done and time.monotonic() > deadline:  # one claim: one lock for all its batches
+            _write(sending.release, [i for b in batches[done:] for i in b.send_ids],
+                   batch.locked_until)
             break
         wait = limited.get((batch.target, batch.target_id))
-        if wait is not None:  # held (a 429, or no answer): its next batches wait too
-            _write(sending.release, batch.send_ids, timedelta(seconds=wait), batch.locked_until)
+        if wait is not None:  # its next batches wait too
+            _write(sending.release, batch.send_ids, batch.locked_until, timedelta(seconds=wait))
             continue
         outcome = sending.post(batch, config["OUTBOUND_TIMEOUT"],
                                config["OUTBOUND_ALLOW_PRIVATE"])
